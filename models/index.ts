@@ -1,0 +1,347 @@
+// Sequelize models. They are defined per Sequelize instance (a factory, not module-level
+// classes) so that one process can hold an SQLite and a PostgreSQL database at once, as the
+// test suite does. The schema itself comes from the migrations in ./migrations.
+import { DataTypes, Model, ModelStatic, Sequelize } from 'sequelize';
+
+export type Role = 'admin' | 'manager' | 'vendor' | 'finance';
+export const ROLES: Role[] = ['admin', 'manager', 'vendor', 'finance'];
+
+export interface VendorRow {
+  id: number;
+  name: string;
+  creditCode: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export interface UserRow {
+  id: number;
+  username: string;
+  displayName: string | null;
+  passwordHash: string;
+  role: Role;
+  vendorId: number | null;
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export interface ApiTokenRow {
+  id: number;
+  userId: number;
+  tokenHash: string;
+  expiresAt: Date;
+}
+export interface TemplateRow {
+  id: number;
+  version: number;
+  name: string;
+  basedOn: number | null;
+  definition: string;
+  createdBy: number | null;
+  createdAt: Date;
+}
+export interface ContractRow {
+  id: number;
+  code: string;
+  name: string;
+  bureau: string;
+  vendorId: number;
+  systems: string;
+  totalAmountFen: string | number;
+  startDate: string;
+  endDate: string;
+  timeZone: string;
+  templateVersion: number;
+  periodScheme: 'contract_quarters' | 'calendar_quarters';
+  pointRate: string;
+  interviewThreshold: number;
+  interviewsBeforeTermination: number;
+  objectionWindowDays: number;
+  createdBy: number | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export type PeriodStatus = 'draft' | 'published' | 'signed' | 'locked';
+export interface PeriodRow {
+  id: number;
+  contractId: number;
+  number: number;
+  label: string;
+  startDate: string;
+  endDate: string;
+  partial: boolean;
+  status: PeriodStatus;
+  templateVersion: number;
+  signedBy: number | null;
+  signedAt: Date | null;
+  version: number;
+}
+export type PaymentStatus = 'pending' | 'invoiced' | 'paid';
+export interface InstallmentRow {
+  id: number;
+  contractId: number;
+  number: number;
+  name: string;
+  ratio: string;
+  deductible: boolean;
+  periods: string;
+  paymentStatus: PaymentStatus;
+  invoiceDate: string | null;
+  paidDate: string | null;
+  version: number;
+}
+export interface PenaltyClauseRow {
+  id: number;
+  contractId: number;
+  code: string;
+  name: string;
+  kind: 'percent_range' | 'per_day' | 'per_violation' | 'fixed';
+  minPercent: string | null;
+  maxPercent: string | null;
+  ratePercent: string | null;
+  amount: string | null;
+  basis: string | null;
+}
+interface Withdrawable {
+  status: 'active' | 'withdrawn';
+  withdrawnReason: string | null;
+  withdrawnBy: number | null;
+  withdrawnAt: Date | null;
+}
+export interface LedgerLineRow extends Withdrawable {
+  id: number;
+  contractId: number;
+  periodNumber: number;
+  itemNumber: number;
+  ruleCode: string;
+  units: number;
+  points: number;
+  reason: string;
+  occurredAt: Date | null;
+  evidence: string | null;
+  source: string;
+  recordedBy: number | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export interface RatingRow extends Withdrawable {
+  id: number;
+  contractId: number;
+  periodNumber: number;
+  itemNumber: number;
+  level: number;
+  rater: string | null;
+  note: string | null;
+  recordedBy: number | null;
+  createdAt: Date;
+}
+export type PenaltyStatus = 'proposed' | 'approved' | 'withdrawn';
+export interface PenaltyRow {
+  id: number;
+  contractId: number;
+  installmentNumber: number;
+  clauseCode: string;
+  amountFen: string | number;
+  percent: string | null;
+  units: number | null;
+  reason: string;
+  recordedBy: number | null;
+  approvedBy: number | null;
+  approvedAt: Date | null;
+  status: PenaltyStatus;
+  withdrawnReason: string | null;
+  withdrawnBy: number | null;
+  withdrawnAt: Date | null;
+  createdAt: Date;
+}
+export interface AuditRow {
+  id: number;
+  at: Date;
+  userId: number | null;
+  username: string | null;
+  action: string;
+  entity: string;
+  entityId: string | null;
+  contractId: number | null;
+  before: string | null;
+  after: string | null;
+}
+
+// Models accept partial rows on create; reads go through `raw: true` or `get({ plain: true })`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type M<Row extends object> = ModelStatic<Model<Row, any>>;
+
+export interface Models {
+  Vendor: M<VendorRow>;
+  User: M<UserRow>;
+  ApiToken: M<ApiTokenRow>;
+  Template: M<TemplateRow>;
+  Contract: M<ContractRow>;
+  Period: M<PeriodRow>;
+  Installment: M<InstallmentRow>;
+  PenaltyClause: M<PenaltyClauseRow>;
+  LedgerLine: M<LedgerLineRow>;
+  Rating: M<RatingRow>;
+  Penalty: M<PenaltyRow>;
+  Audit: M<AuditRow>;
+}
+
+const pk = { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true };
+const withdrawable = {
+  status: { type: DataTypes.STRING(20), allowNull: false, defaultValue: 'active' },
+  withdrawnReason: { type: DataTypes.TEXT },
+  withdrawnBy: { type: DataTypes.INTEGER },
+  withdrawnAt: { type: DataTypes.DATE },
+};
+const opts = (tableName: string) => ({ tableName, underscored: true, timestamps: true });
+
+export function defineModels(sequelize: Sequelize): Models {
+  const d = <Row extends object>(name: string, attrs: object, o: object): M<Row> =>
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    sequelize.define(name, attrs as any, o) as unknown as M<Row>;
+  return {
+    Vendor: d<VendorRow>('Vendor', {
+      id: pk,
+      name: { type: DataTypes.STRING(200), allowNull: false },
+      creditCode: DataTypes.STRING(32),
+      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    }, opts('vendors')),
+    User: d<UserRow>('User', {
+      id: pk,
+      username: { type: DataTypes.STRING(64), allowNull: false },
+      displayName: DataTypes.STRING(100),
+      passwordHash: { type: DataTypes.STRING(255), allowNull: false },
+      role: { type: DataTypes.STRING(20), allowNull: false },
+      vendorId: DataTypes.INTEGER,
+      active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+    }, opts('users')),
+    ApiToken: d<ApiTokenRow>('ApiToken', {
+      id: pk,
+      userId: { type: DataTypes.INTEGER, allowNull: false },
+      tokenHash: { type: DataTypes.STRING(64), allowNull: false },
+      expiresAt: { type: DataTypes.DATE, allowNull: false },
+    }, opts('api_tokens')),
+    Template: d<TemplateRow>('Template', {
+      id: pk,
+      version: { type: DataTypes.INTEGER, allowNull: false },
+      name: { type: DataTypes.STRING(200), allowNull: false },
+      basedOn: DataTypes.INTEGER,
+      definition: { type: DataTypes.TEXT, allowNull: false },
+      createdBy: DataTypes.INTEGER,
+    }, opts('templates')),
+    Contract: d<ContractRow>('Contract', {
+      id: pk,
+      code: { type: DataTypes.STRING(64), allowNull: false },
+      name: { type: DataTypes.STRING(300), allowNull: false },
+      bureau: { type: DataTypes.STRING(200), allowNull: false },
+      vendorId: { type: DataTypes.INTEGER, allowNull: false },
+      systems: { type: DataTypes.TEXT, allowNull: false },
+      totalAmountFen: { type: DataTypes.BIGINT, allowNull: false },
+      startDate: { type: DataTypes.DATEONLY, allowNull: false },
+      endDate: { type: DataTypes.DATEONLY, allowNull: false },
+      timeZone: { type: DataTypes.STRING(64), allowNull: false },
+      templateVersion: { type: DataTypes.INTEGER, allowNull: false },
+      periodScheme: { type: DataTypes.STRING(32), allowNull: false },
+      pointRate: { type: DataTypes.STRING(20), allowNull: false },
+      interviewThreshold: { type: DataTypes.INTEGER, allowNull: false },
+      interviewsBeforeTermination: { type: DataTypes.INTEGER, allowNull: false },
+      objectionWindowDays: { type: DataTypes.INTEGER, allowNull: false },
+      createdBy: DataTypes.INTEGER,
+      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    }, opts('contracts')),
+    Period: d<PeriodRow>('Period', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      number: { type: DataTypes.INTEGER, allowNull: false },
+      label: { type: DataTypes.STRING(200), allowNull: false },
+      startDate: { type: DataTypes.DATEONLY, allowNull: false },
+      endDate: { type: DataTypes.DATEONLY, allowNull: false },
+      partial: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      status: { type: DataTypes.STRING(20), allowNull: false, defaultValue: 'draft' },
+      templateVersion: { type: DataTypes.INTEGER, allowNull: false },
+      signedBy: DataTypes.INTEGER,
+      signedAt: DataTypes.DATE,
+      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    }, opts('periods')),
+    Installment: d<InstallmentRow>('Installment', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      number: { type: DataTypes.INTEGER, allowNull: false },
+      name: { type: DataTypes.STRING(100), allowNull: false },
+      ratio: { type: DataTypes.STRING(20), allowNull: false },
+      deductible: { type: DataTypes.BOOLEAN, allowNull: false },
+      periods: { type: DataTypes.TEXT, allowNull: false },
+      paymentStatus: { type: DataTypes.STRING(20), allowNull: false, defaultValue: 'pending' },
+      invoiceDate: DataTypes.DATEONLY,
+      paidDate: DataTypes.DATEONLY,
+      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    }, opts('installments')),
+    PenaltyClause: d<PenaltyClauseRow>('PenaltyClause', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      code: { type: DataTypes.STRING(64), allowNull: false },
+      name: { type: DataTypes.STRING(200), allowNull: false },
+      kind: { type: DataTypes.STRING(20), allowNull: false },
+      minPercent: DataTypes.STRING(20),
+      maxPercent: DataTypes.STRING(20),
+      ratePercent: DataTypes.STRING(20),
+      amount: DataTypes.STRING(24),
+      basis: DataTypes.TEXT,
+    }, opts('penalty_clauses')),
+    LedgerLine: d<LedgerLineRow>('LedgerLine', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      periodNumber: { type: DataTypes.INTEGER, allowNull: false },
+      itemNumber: { type: DataTypes.INTEGER, allowNull: false },
+      ruleCode: { type: DataTypes.STRING(8), allowNull: false },
+      units: { type: DataTypes.INTEGER, allowNull: false },
+      points: { type: DataTypes.INTEGER, allowNull: false },
+      reason: { type: DataTypes.TEXT, allowNull: false },
+      occurredAt: DataTypes.DATE,
+      evidence: DataTypes.TEXT,
+      source: { type: DataTypes.STRING(20), allowNull: false, defaultValue: 'manual' },
+      recordedBy: DataTypes.INTEGER,
+      ...withdrawable,
+      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    }, opts('ledger_lines')),
+    Rating: d<RatingRow>('Rating', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      periodNumber: { type: DataTypes.INTEGER, allowNull: false },
+      itemNumber: { type: DataTypes.INTEGER, allowNull: false },
+      level: { type: DataTypes.INTEGER, allowNull: false },
+      rater: DataTypes.STRING(100),
+      note: DataTypes.TEXT,
+      recordedBy: DataTypes.INTEGER,
+      ...withdrawable,
+    }, opts('ratings')),
+    Penalty: d<PenaltyRow>('Penalty', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      installmentNumber: { type: DataTypes.INTEGER, allowNull: false },
+      clauseCode: { type: DataTypes.STRING(64), allowNull: false },
+      amountFen: { type: DataTypes.BIGINT, allowNull: false },
+      percent: DataTypes.STRING(24),
+      units: DataTypes.INTEGER,
+      reason: { type: DataTypes.TEXT, allowNull: false },
+      recordedBy: DataTypes.INTEGER,
+      approvedBy: DataTypes.INTEGER,
+      approvedAt: DataTypes.DATE,
+      ...withdrawable,
+    }, opts('penalties')),
+    Audit: d<AuditRow>('Audit', {
+      id: pk,
+      at: { type: DataTypes.DATE, allowNull: false },
+      userId: DataTypes.INTEGER,
+      username: DataTypes.STRING(64),
+      action: { type: DataTypes.STRING(64), allowNull: false },
+      entity: { type: DataTypes.STRING(64), allowNull: false },
+      entityId: DataTypes.STRING(64),
+      contractId: DataTypes.INTEGER,
+      before: DataTypes.TEXT,
+      after: DataTypes.TEXT,
+    }, { tableName: 'audit_log', underscored: true, timestamps: false }),
+  };
+}

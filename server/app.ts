@@ -1,0 +1,57 @@
+// The Express application (no listen): JSON API under /api/v1, the OpenAPI description,
+// and one error handler that answers in the API's error shape.
+import express, { NextFunction, Request, Response } from 'express';
+import type { Config } from './config';
+import type { Database } from './db';
+import { ApiError } from './errors';
+import { apiRouter } from './routes/api';
+import { openApiDocument } from './openapi';
+import { Ctx } from './services/context';
+
+export function createApp(db: Database, config: Config) {
+  const ctx: Ctx = { db, config };
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 1);
+  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.use('/api/v1', apiRouter(ctx));
+  app.get('/', (_req, res) => {
+    res.type('html').send(
+      '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>运维合同履约与季度考核系统</title></head>' +
+        '<body><h1>运维合同履约与季度考核系统</h1><p>接口说明：<a href="/api/v1/openapi.json">/api/v1/openapi.json</a></p></body></html>',
+    );
+  });
+  app.use('/api', (_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: '接口不存在', details: [] } });
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    void _next;
+    if (err instanceof ApiError) {
+      res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
+      return;
+    }
+    const e = err as { type?: string; status?: number; name?: string };
+    if (e && e.type === 'entity.parse.failed') {
+      res.status(400).json({ error: { code: 'invalid_json', message: '请求体不是有效的 JSON', details: [] } });
+      return;
+    }
+    if (e && e.type === 'entity.too.large') {
+      res.status(413).json({ error: { code: 'too_large', message: '请求体过大', details: [] } });
+      return;
+    }
+    if (e && e.name === 'SequelizeUniqueConstraintError') {
+      res.status(409).json({ error: { code: 'conflict', message: '记录已存在或已被他人修改', details: [] } });
+      return;
+    }
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) }));
+    res.status(500).json({ error: { code: 'internal', message: '服务器内部错误', details: [] } });
+  });
+  return app;
+}

@@ -1,0 +1,46 @@
+// Configuration from the environment, validated once at start with clear messages.
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  dataDir: string;
+  databaseUrl: string;
+  adminUsername: string;
+  adminPassword: string | null;
+  bureauName: string;
+  tokenTtlHours: number;
+  /** argon2id memory cost in KiB (OWASP minimum 19 MiB; cheaper only in tests) */
+  argon2MemoryKiB: number;
+  env: string;
+}
+
+export class ConfigError extends Error {}
+
+function int(name: string, value: string | undefined, dflt: number, min: number, max: number): number {
+  if (value === undefined || value === '') return dflt;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+  }
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = path.resolve(env.DATA_DIR || 'data');
+  const databaseUrl = env.DATABASE_URL || `sqlite:${path.join(dataDir, 'app.sqlite')}`;
+  if (!/^(postgres(ql)?:\/\/|sqlite:)/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or sqlite: (e.g. sqlite:data/app.sqlite)');
+  }
+  const isTest = env.NODE_ENV === 'test';
+  return {
+    port: int('PORT', env.PORT, 3000, 0, 65535),
+    dataDir,
+    databaseUrl,
+    adminUsername: env.ADMIN_USERNAME || 'admin',
+    adminPassword: env.ADMIN_PASSWORD || null,
+    bureauName: env.BUREAU_NAME || '国家税务总局广西壮族自治区税务局',
+    tokenTtlHours: int('TOKEN_TTL_HOURS', env.TOKEN_TTL_HOURS, 12, 1, 24 * 90),
+    argon2MemoryKiB: int('ARGON2_MEMORY_KIB', env.ARGON2_MEMORY_KIB, isTest ? 1024 : 19456, 64, 4 * 1024 * 1024),
+    env: env.NODE_ENV || 'development',
+  };
+}

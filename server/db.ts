@@ -1,0 +1,92 @@
+// Opens the database named by a URL (sqlite:<path> or postgres://...), applies the
+// migrations with umzug and defines the models. Schema changes are migrations only.
+import fs from 'node:fs';
+import path from 'node:path';
+import { QueryInterface, Sequelize, Transaction } from 'sequelize';
+import { Umzug, SequelizeStorage } from 'umzug';
+import { defineModels, Models } from '../models';
+import * as m001 from '../models/migrations/001-core';
+import * as m002 from '../models/migrations/002-template-v1';
+
+export interface Database {
+  sequelize: Sequelize;
+  models: Models;
+  dialect: 'sqlite' | 'postgres';
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+type Migration = { up(p: { context: QueryInterface }): Promise<void>; down(p: { context: QueryInterface }): Promise<void> };
+const MIGRATIONS: [string, Migration][] = [
+  ['001-core', m001],
+  ['002-template-v1', m002],
+];
+
+export function openDatabase(url: string, opts: { logging?: boolean } = {}): Database {
+  let sequelize: Sequelize;
+  let dialect: Database['dialect'];
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    dialect = 'sqlite';
+    sequelize = new Sequelize({
+      dialect: 'sqlite',
+      storage: file,
+      logging: opts.logging ? console.log : false,
+      // Take the write lock when a transaction starts, so two writers queue (busy timeout)
+      // instead of deadlocking on a lock upgrade.
+      transactionType: Transaction.TYPES.IMMEDIATE,
+      retry: { max: 5 },
+      hooks: {
+        afterConnect: async (conn: unknown) => {
+          const db = conn as { run(sql: string, cb: (err: Error | null) => void): void };
+          const run = (sql: string) => new Promise<void>((res, rej) => db.run(sql, (e) => (e ? rej(e) : res())));
+          await run('PRAGMA journal_mode = WAL');
+          await run('PRAGMA busy_timeout = 10000');
+          await run('PRAGMA foreign_keys = ON');
+        },
+      },
+    });
+  } else {
+    dialect = 'postgres';
+    sequelize = new Sequelize(url, {
+      dialect: 'postgres',
+      logging: opts.logging ? console.log : false,
+      pool: { max: 10, min: 0, idle: 10000 },
+    });
+  }
+  const models = defineModels(sequelize);
+  const umzug = new Umzug<QueryInterface>({
+    migrations: MIGRATIONS.map(([name, mod]) => ({
+      name,
+      up: ({ context }: { context: QueryInterface }) => mod.up({ context }),
+      down: ({ context }: { context: QueryInterface }) => mod.down({ context }),
+    })),
+    context: sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
+    logger: undefined,
+  });
+  return {
+    sequelize,
+    models,
+    dialect,
+    async migrate() {
+      const done = await umzug.up();
+      return done.map((m) => m.name);
+    },
+    async close() {
+      await sequelize.close();
+    },
+  };
+}
+
+/** Names of migrations not yet applied (for readiness checks). */
+export async function pendingMigrations(db: Database): Promise<string[]> {
+  const umzug = new Umzug<QueryInterface>({
+    migrations: MIGRATIONS.map(([name]) => ({ name, up: async () => undefined })),
+    context: db.sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize: db.sequelize, tableName: 'schema_migrations' }),
+    logger: undefined,
+  });
+  return (await umzug.pending()).map((m) => m.name);
+}

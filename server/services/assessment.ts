@@ -1,0 +1,316 @@
+// Scorecards and payments: load the data, call the pure functions in scoring/, serialise.
+import { QueryTypes } from 'sequelize';
+import { InstallmentRow, PenaltyRow, PeriodRow } from '../../models';
+import { formatExact, formatPoints, formatYuan, parseDecimal } from '../../scoring/decimal';
+import { computePayments, formatFactor } from '../../scoring/payments';
+import { computeScorecard, Scorecard, ScoredLine, ScoredRating } from '../../scoring/scorecard';
+import { conflict, invalidField, notFound } from '../errors';
+import { dateText, Joi, validate } from '../validate';
+import { Actor, audit, big, bool, Ctx, iso, requireRole } from './context';
+import { ContractBundle, loadVisibleBundle, serializeInstallment, serializePeriod } from './contracts';
+import { formatUnits } from './ledger';
+import { loadTemplate } from './templates';
+
+interface LineRecord extends ScoredLine {
+  periodNumber: number;
+  reason: string;
+  occurredAt: string | Date | null;
+  evidence: string | null;
+  source: string;
+  recordedBy: number | null;
+  createdAt: string | Date;
+}
+interface RatingRecord extends ScoredRating {
+  periodNumber: number;
+  rater: string | null;
+  note: string | null;
+  createdAt: string | Date;
+}
+
+// Plain SQL for the hot path: the scorecard of a period with tens of thousands of lines.
+async function activeLines(ctx: Ctx, contractId: number, period?: number): Promise<LineRecord[]> {
+  const sql =
+    'SELECT id, period_number AS "periodNumber", item_number AS "itemNumber", rule_code AS "ruleCode", units, points, ' +
+    'reason, occurred_at AS "occurredAt", evidence, source, recorded_by AS "recordedBy", created_at AS "createdAt", status ' +
+    `FROM ledger_lines WHERE contract_id = :contractId AND status = 'active'` +
+    (period ? ' AND period_number = :period' : '') +
+    ' ORDER BY id';
+  return ctx.db.sequelize.query<LineRecord>(sql, {
+    type: QueryTypes.SELECT,
+    replacements: { contractId, period: period ?? null },
+  });
+}
+
+async function activeRatings(ctx: Ctx, contractId: number, period?: number): Promise<RatingRecord[]> {
+  const sql =
+    'SELECT id, period_number AS "periodNumber", item_number AS "itemNumber", level, rater, note, created_at AS "createdAt", status ' +
+    `FROM ratings WHERE contract_id = :contractId AND status = 'active'` +
+    (period ? ' AND period_number = :period' : '') +
+    ' ORDER BY id';
+  return ctx.db.sequelize.query<RatingRecord>(sql, {
+    type: QueryTypes.SELECT,
+    replacements: { contractId, period: period ?? null },
+  });
+}
+
+function isoText(v: string | Date | null): string | null {
+  return v === null ? null : iso(v);
+}
+
+function serializeScorecard(bundle: ContractBundle, period: PeriodRow, sc: Scorecard<LineRecord, RatingRecord>) {
+  return {
+    contractId: bundle.contract.id,
+    period: serializePeriod(period),
+    status: period.status,
+    templateVersion: period.templateVersion,
+    items: sc.items.map((it) => ({
+      number: it.number,
+      category: it.category,
+      name: it.name,
+      kind: it.kind,
+      maxPoints: formatPoints(it.maxPoints),
+      rawDeduction: formatPoints(it.rawDeduction),
+      deduction: formatPoints(it.deduction),
+      score: formatPoints(it.score),
+      capped: it.rawDeduction > it.deduction,
+      rated: it.rated,
+      ratingCount: it.ratingCount,
+      ratingMean: it.ratingMean,
+      lines: it.lines.map((l) => ({
+        id: l.id,
+        rule: l.ruleCode,
+        units: formatUnits(Number(l.units)),
+        points: formatPoints(Number(l.points)),
+        reason: l.reason,
+        occurredAt: isoText(l.occurredAt),
+        evidence: l.evidence,
+        source: l.source,
+        recordedBy: l.recordedBy,
+        createdAt: isoText(l.createdAt),
+      })),
+      ratings: it.ratings.map((r) => ({ id: r.id, level: r.level, rater: r.rater, note: r.note, createdAt: isoText(r.createdAt) })),
+    })),
+    categories: sc.categories.map((c) => ({
+      category: c.category,
+      maxPoints: formatPoints(c.maxPoints),
+      rawDeduction: formatPoints(c.rawDeduction),
+      deduction: formatPoints(c.deduction),
+      score: formatPoints(c.score),
+    })),
+    maxPoints: formatPoints(sc.maxPoints),
+    rawTotalDeduction: formatPoints(sc.rawTotalDeduction),
+    totalDeduction: formatPoints(sc.totalDeduction),
+    score: formatPoints(sc.score),
+    interviewThreshold: formatPoints(bundle.contract.interviewThreshold),
+    interviewRequired: sc.interviewRequired,
+  };
+}
+
+function findPeriod(bundle: ContractBundle, n: number): PeriodRow {
+  const period = bundle.periods.find((p) => p.number === n);
+  if (!period) throw notFound(`考核期 ${n} 不存在`);
+  return period;
+}
+
+export async function getScorecard(ctx: Ctx, actor: Actor, contractId: number, periodNumber: number) {
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
+  const period = findPeriod(bundle, periodNumber);
+  const template = await loadTemplate(ctx, period.templateVersion);
+  const [lines, ratings] = await Promise.all([
+    activeLines(ctx, contractId, periodNumber),
+    activeRatings(ctx, contractId, periodNumber),
+  ]);
+  for (const l of lines) {
+    l.units = Number(l.units);
+    l.points = Number(l.points);
+  }
+  const sc = computeScorecard(template, lines, ratings, { interviewThreshold: bundle.contract.interviewThreshold });
+  return serializeScorecard(bundle, period, sc);
+}
+
+/** Each period's capped total deduction (hundredths), from all active lines and ratings. */
+async function periodDeductions(ctx: Ctx, bundle: ContractBundle) {
+  const contractId = bundle.contract.id;
+  const [lines, ratings] = await Promise.all([activeLines(ctx, contractId), activeRatings(ctx, contractId)]);
+  const out = new Map<number, number>();
+  const scores: { number: number; status: string; score: string; totalDeduction: string; interviewRequired: boolean }[] = [];
+  for (const period of bundle.periods) {
+    const template = await loadTemplate(ctx, period.templateVersion);
+    const pl = lines
+      .filter((l) => l.periodNumber === period.number)
+      .map((l) => ({ ...l, units: Number(l.units), points: Number(l.points) }));
+    const pr = ratings.filter((r) => r.periodNumber === period.number);
+    const sc = computeScorecard(template, pl, pr, { interviewThreshold: bundle.contract.interviewThreshold });
+    out.set(period.number, sc.totalDeduction);
+    scores.push({
+      number: period.number,
+      status: period.status,
+      score: formatPoints(sc.score),
+      totalDeduction: formatPoints(sc.totalDeduction),
+      interviewRequired: sc.interviewRequired,
+    });
+  }
+  return { deductions: out, scores };
+}
+
+export async function getPayments(ctx: Ctx, actor: Actor, contractId: number) {
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
+  const { deductions, scores } = await periodDeductions(ctx, bundle);
+  const penalties = (await ctx.db.models.Penalty.findAll({ where: { contractId }, raw: true })) as unknown as PenaltyRow[];
+  const approved = penalties.filter((p) => p.status === 'approved');
+  const pending = penalties.filter((p) => p.status === 'proposed');
+  const schedule = computePayments(
+    big(bundle.contract.totalAmountFen),
+    parseDecimal(bundle.contract.pointRate),
+    bundle.installments.map((i) => ({
+      number: i.number,
+      name: i.name,
+      ratio: parseDecimal(i.ratio),
+      deductible: bool(i.deductible),
+      periods: JSON.parse(i.periods) as number[],
+    })),
+    deductions,
+    approved.map((p) => ({ installmentNumber: p.installmentNumber, amountFen: big(p.amountFen) })),
+  );
+  const statusOf = new Map(bundle.periods.map((p) => [p.number, p.status]));
+  const instRow = new Map(bundle.installments.map((i) => [i.number, i]));
+  return {
+    contractId,
+    totalAmount: formatYuan(big(bundle.contract.totalAmountFen)),
+    pointRate: bundle.contract.pointRate,
+    periods: scores,
+    installments: schedule.installments.map((p) => {
+      const row = instRow.get(p.number) as InstallmentRow;
+      const pendingFen = pending.filter((x) => x.installmentNumber === p.number).reduce((s, x) => s + big(x.amountFen), 0n);
+      return {
+        number: p.number,
+        name: p.name,
+        ratio: formatExact(p.ratio, 2),
+        deductible: p.deductible,
+        baseAmount: formatYuan(p.baseAmount),
+        periods: p.periods,
+        accumulatedDeduction: formatPoints(p.accumulatedDeduction),
+        factor: formatFactor(p.factor),
+        grossAmount: formatYuan(p.grossAmount),
+        penalties: formatYuan(p.penalties),
+        pendingPenalties: formatYuan(pendingFen),
+        carriedIn: formatYuan(p.carriedIn),
+        carriedOut: formatYuan(p.carriedOut),
+        payable: formatYuan(p.payable),
+        // final once every feeding period is signed; until then the figure is provisional
+        final: p.periods.every((n) => statusOf.get(n) === 'signed' || statusOf.get(n) === 'locked'),
+        paymentStatus: row.paymentStatus,
+        invoiceDate: row.invoiceDate,
+        paidDate: row.paidDate,
+      };
+    }),
+    totals: {
+      baseAmount: formatYuan(schedule.totals.baseAmount),
+      grossAmount: formatYuan(schedule.totals.grossAmount),
+      penalties: formatYuan(schedule.totals.penalties),
+      payable: formatYuan(schedule.totals.payable),
+      uncollected: formatYuan(schedule.totals.uncollected),
+    },
+  };
+}
+
+/** The bureau signs a period: from then on it is locked and its lines never change. */
+export async function signPeriod(ctx: Ctx, actor: Actor, contractId: number, periodNumber: number) {
+  requireRole(actor, 'admin', 'manager');
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
+  const period = findPeriod(bundle, periodNumber);
+  const { Period } = ctx.db.models;
+  const before = serializePeriod(period);
+  const signed = await ctx.db.sequelize.transaction(async (t) => {
+    const [n] = await Period.update(
+      { status: 'signed', signedBy: actor.id || null, signedAt: new Date(), version: period.version + 1 },
+      { where: { id: period.id, status: ['draft', 'published'] }, transaction: t },
+    );
+    if (n !== 1) throw conflict(`考核期 ${periodNumber} 已签署`);
+    const row = (await Period.findByPk(period.id, { raw: true, transaction: t })) as unknown as PeriodRow;
+    await audit(ctx, t, actor, {
+      action: 'period.sign',
+      entity: 'period',
+      entityId: period.id,
+      contractId,
+      before,
+      after: serializePeriod(row),
+    });
+    return row;
+  });
+  return serializePeriod(signed);
+}
+
+const paymentStatusSchema = Joi.object({
+  paymentStatus: Joi.string().valid('pending', 'invoiced', 'paid').required(),
+  invoiceDate: dateText().allow(null),
+  paidDate: dateText().allow(null),
+});
+
+/** Finance records invoice received / paid for an installment. */
+export async function setPaymentStatus(ctx: Ctx, actor: Actor, contractId: number, number: number, body: unknown) {
+  requireRole(actor, 'admin', 'finance');
+  const input = validate<{ paymentStatus: InstallmentRow['paymentStatus']; invoiceDate?: string | null; paidDate?: string | null }>(
+    paymentStatusSchema,
+    body,
+  );
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
+  const inst = bundle.installments.find((i) => i.number === number);
+  if (!inst) throw notFound(`第 ${number} 笔款项不存在`);
+  const invoiceDate = input.invoiceDate ?? (input.paymentStatus === 'pending' ? null : inst.invoiceDate);
+  const paidDate = input.paidDate ?? null;
+  if (input.paymentStatus === 'paid' && !paidDate) {
+    throw invalidField('paidDate', '标记为已支付时需要填写支付日期（paidDate）');
+  }
+  if (input.paymentStatus !== 'paid' && paidDate) {
+    throw invalidField('paidDate', '只有已支付的款项才有支付日期');
+  }
+  const { Installment } = ctx.db.models;
+  return ctx.db.sequelize.transaction(async (t) => {
+    const [n] = await Installment.update(
+      { paymentStatus: input.paymentStatus, invoiceDate, paidDate, version: inst.version + 1 },
+      { where: { id: inst.id, version: inst.version }, transaction: t },
+    );
+    if (n !== 1) throw conflict('该款项已被他人修改，请刷新后重试');
+    const row = (await Installment.findByPk(inst.id, { raw: true, transaction: t })) as unknown as InstallmentRow;
+    await audit(ctx, t, actor, {
+      action: 'installment.payment_status',
+      entity: 'installment',
+      entityId: inst.id,
+      contractId,
+      before: serializeInstallment(inst),
+      after: serializeInstallment(row),
+    });
+    return serializeInstallment(row);
+  });
+}
+
+const auditSchema = Joi.object({
+  contractId: Joi.number().integer().min(1),
+  entity: Joi.string().max(64),
+  limit: Joi.number().integer().min(1).max(1000).default(200),
+});
+
+export async function listAudit(ctx: Ctx, actor: Actor, query: unknown) {
+  requireRole(actor, 'admin', 'manager');
+  const q = validate<{ contractId?: number; entity?: string; limit: number }>(auditSchema, query);
+  const where: Record<string, unknown> = {};
+  if (q.contractId) where.contractId = q.contractId;
+  if (q.entity) where.entity = q.entity;
+  const rows = (await ctx.db.models.Audit.findAll({ where, order: [['id', 'DESC']], limit: q.limit, raw: true })) as unknown as {
+    id: number; at: Date; userId: number | null; username: string | null; action: string; entity: string;
+    entityId: string | null; contractId: number | null; before: string | null; after: string | null;
+  }[];
+  return rows.map((r) => ({
+    id: r.id,
+    at: iso(r.at),
+    userId: r.userId,
+    username: r.username,
+    action: r.action,
+    entity: r.entity,
+    entityId: r.entityId,
+    contractId: r.contractId,
+    before: r.before ? JSON.parse(r.before) : null,
+    after: r.after ? JSON.parse(r.after) : null,
+  }));
+}

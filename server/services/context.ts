@@ -1,0 +1,72 @@
+// What every service function receives: the database, the configuration and the acting user.
+import { Transaction } from 'sequelize';
+import type { Config } from '../config';
+import type { Database } from '../db';
+import type { Role } from '../../models';
+import { forbidden, notFound } from '../errors';
+
+export interface Actor {
+  id: number;
+  username: string;
+  role: Role;
+  vendorId: number | null;
+}
+
+export interface Ctx {
+  db: Database;
+  config: Config;
+}
+
+/** The system itself (migrations, first-start bootstrap, CLI). */
+export const SYSTEM: Actor = { id: 0, username: 'system', role: 'admin', vendorId: null };
+
+export function requireRole(actor: Actor, ...roles: Role[]): void {
+  if (!roles.includes(actor.role)) throw forbidden();
+}
+
+/** Vendors see only their own vendor's contracts; others are answered as not found. */
+export function assertContractVisible(actor: Actor, contract: { vendorId: number }): void {
+  if (actor.role === 'vendor' && actor.vendorId !== contract.vendorId) throw notFound('合同不存在');
+}
+
+export function toJsonText(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** Appends an audit entry inside the caller's transaction: who, when, what, before/after. */
+export async function audit(
+  ctx: Ctx,
+  t: Transaction,
+  actor: Actor,
+  entry: { action: string; entity: string; entityId?: string | number | null; contractId?: number | null; before?: unknown; after?: unknown },
+): Promise<void> {
+  await ctx.db.models.Audit.create(
+    {
+      at: new Date(),
+      userId: actor.id || null,
+      username: actor.username,
+      action: entry.action,
+      entity: entry.entity,
+      entityId: entry.entityId === undefined || entry.entityId === null ? null : String(entry.entityId),
+      contractId: entry.contractId ?? null,
+      before: toJsonText(entry.before),
+      after: toJsonText(entry.after),
+    },
+    { transaction: t },
+  );
+}
+
+/** Normalises a BIGINT column (string on PostgreSQL, number on SQLite) to bigint. */
+export function big(v: string | number | bigint): bigint {
+  return typeof v === 'bigint' ? v : BigInt(String(v));
+}
+
+export function bool(v: unknown): boolean {
+  return v === true || v === 1 || v === '1' || v === 't' || v === 'true';
+}
+
+export function iso(v: Date | string | null | undefined): string | null {
+  if (v === null || v === undefined) return null;
+  return (v instanceof Date ? v : new Date(v)).toISOString();
+}

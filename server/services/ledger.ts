@@ -1,0 +1,412 @@
+// The deduction ledger: manual lines, ratings for the rated items, and contract-clause
+// penalties. Nothing is hard-deleted: a line is withdrawn with a reason. Every write is one
+// transaction with its audit entry.
+import { Transaction } from 'sequelize';
+import { LedgerLineRow, PenaltyRow, PeriodRow, RatingRow } from '../../models';
+import { formatPoints, formatYuan, isDecimal, parseDecimal, mul, rational, isInteger } from '../../scoring/decimal';
+import { computePenalty } from '../../scoring/penalties';
+import { linePoints } from '../../scoring/scorecard';
+import { findRule, isRatingItem } from '../../scoring/template';
+import { badRequest, conflict, invalidField, notFound } from '../errors';
+import { Joi, validate } from '../validate';
+import { Actor, audit, big, Ctx, iso, requireRole } from './context';
+import { clauseOf, ContractBundle, loadVisibleBundle } from './contracts';
+import { loadTemplate } from './templates';
+
+const LOCKED: PeriodRow['status'][] = ['signed', 'locked'];
+
+/** The period a write goes into; 409 when it is signed or locked. */
+async function writablePeriod(ctx: Ctx, t: Transaction, contractId: number, number: number): Promise<PeriodRow> {
+  const period = (await ctx.db.models.Period.findOne({
+    where: { contractId, number },
+    raw: true,
+    transaction: t,
+    lock: ctx.db.dialect === 'postgres' ? t.LOCK.UPDATE : undefined,
+  })) as unknown as PeriodRow | null;
+  if (!period) throw invalidField('period', `考核期 ${number} 不存在`);
+  if (LOCKED.includes(period.status)) {
+    throw conflict(`考核期 ${number} 已签署锁定，不能再修改；更正请在下一个未锁定的考核期记录调整`, [
+      { path: 'period', message: '考核期已锁定' },
+    ]);
+  }
+  return period;
+}
+
+export function serializeLine(l: LedgerLineRow) {
+  return {
+    id: l.id,
+    period: l.periodNumber,
+    item: l.itemNumber,
+    rule: l.ruleCode,
+    units: formatUnits(l.units),
+    points: formatPoints(l.points),
+    reason: l.reason,
+    occurredAt: iso(l.occurredAt),
+    evidence: l.evidence,
+    source: l.source,
+    status: l.status,
+    recordedBy: l.recordedBy,
+    createdAt: iso(l.createdAt),
+    withdrawnReason: l.withdrawnReason,
+    withdrawnBy: l.withdrawnBy,
+    withdrawnAt: iso(l.withdrawnAt),
+  };
+}
+
+/** Units are stored in hundredths; whole units print without decimals. */
+export function formatUnits(h: number): string {
+  return h % 100 === 0 ? String(h / 100) : formatPoints(h);
+}
+
+const lineSchema = Joi.object({
+  period: Joi.number().integer().min(1).required(),
+  item: Joi.number().integer().min(1).required(),
+  rule: Joi.string().trim().max(8).allow(null, ''),
+  units: Joi.alternatives().try(Joi.number(), Joi.string().trim()).required(),
+  reason: Joi.string().trim().min(1).max(4000).required(),
+  occurredAt: Joi.date().iso(),
+  evidence: Joi.string().trim().max(20000).allow('', null),
+});
+
+export async function addLine(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+  requireRole(actor, 'admin', 'manager');
+  const input = validate<{
+    period: number;
+    item: number;
+    rule?: string | null;
+    units: number | string;
+    reason: string;
+    occurredAt?: Date;
+    evidence?: string | null;
+  }>(lineSchema, body);
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
+  const template = await loadTemplate(ctx, bundle.contract.templateVersion);
+  const { item, rule } = findRule(template, input.item, input.rule);
+  if (!item) throw invalidField('item', `质量表中没有第 ${input.item} 项指标`);
+  if (!rule) {
+    throw invalidField(
+      'rule',
+      input.rule
+        ? `第 ${item.number} 项没有规则 ${input.rule}（可选：${item.rules.map((r) => r.code).join('、')}）`
+        : `第 ${item.number} 项有多条规则，请指定 rule（${item.rules.map((r) => r.code).join('、')}）`,
+    );
+  }
+  if (rule.kind === 'rating') {
+    throw invalidField('item', `第 ${item.number} 项是用户评价项，请通过评分（ratings）记录`);
+  }
+  const unitsText = String(input.units);
+  if (!isDecimal(unitsText, 2)) throw invalidField('units', '数量必须是正数，最多两位小数');
+  const unitsR = parseDecimal(unitsText);
+  const unitsH = Number(mul(unitsR, rational(100n)).n);
+  if (unitsH <= 0) throw invalidField('units', '数量必须大于 0');
+  if (rule.wholeUnits && !isInteger(unitsR)) throw invalidField('units', `规则 ${rule.code} 按整数计数（每${rule.unit}），数量必须是正整数`);
+  if (unitsH > 100000 * 100) throw invalidField('units', '数量过大');
+  const points = linePoints(rule, unitsH);
+
+  return ctx.db.sequelize.transaction(async (t) => {
+    await writablePeriod(ctx, t, contractId, input.period);
+    const row = await ctx.db.models.LedgerLine.create(
+      {
+        contractId,
+        periodNumber: input.period,
+        itemNumber: item.number,
+        ruleCode: rule.code,
+        units: unitsH,
+        points,
+        reason: input.reason,
+        occurredAt: input.occurredAt ?? null,
+        evidence: input.evidence || null,
+        source: 'manual',
+        recordedBy: actor.id || null,
+        status: 'active',
+      },
+      { transaction: t },
+    );
+    const line = serializeLine(row.get({ plain: true }));
+    await audit(ctx, t, actor, { action: 'ledger.add', entity: 'ledger_line', entityId: line.id, contractId, after: line });
+    return line;
+  });
+}
+
+const withdrawSchema = Joi.object({ reason: Joi.string().trim().min(1).max(4000).required() });
+
+export async function withdrawLine(ctx: Ctx, actor: Actor, contractId: number, lineId: number, body: unknown) {
+  requireRole(actor, 'admin', 'manager');
+  const { reason } = validate<{ reason: string }>(withdrawSchema, body);
+  await loadVisibleBundle(ctx, actor, contractId);
+  const { LedgerLine } = ctx.db.models;
+  return ctx.db.sequelize.transaction(async (t) => {
+    const before = (await LedgerLine.findOne({ where: { id: lineId, contractId }, raw: true, transaction: t })) as unknown as LedgerLineRow | null;
+    if (!before) throw notFound('扣分记录不存在');
+    await writablePeriod(ctx, t, contractId, before.periodNumber);
+    if (before.status !== 'active') throw conflict('该扣分记录已撤销');
+    const [n] = await LedgerLine.update(
+      { status: 'withdrawn', withdrawnReason: reason, withdrawnBy: actor.id || null, withdrawnAt: new Date(), version: before.version + 1 },
+      { where: { id: lineId, version: before.version, status: 'active' }, transaction: t },
+    );
+    if (n !== 1) throw conflict('该扣分记录已被他人修改，请刷新后重试');
+    const after = (await LedgerLine.findByPk(lineId, { raw: true, transaction: t })) as unknown as LedgerLineRow;
+    await audit(ctx, t, actor, {
+      action: 'ledger.withdraw',
+      entity: 'ledger_line',
+      entityId: lineId,
+      contractId,
+      before: serializeLine(before),
+      after: serializeLine(after),
+    });
+    return serializeLine(after);
+  });
+}
+
+const listSchema = Joi.object({
+  period: Joi.number().integer().min(1),
+  item: Joi.number().integer().min(1),
+  status: Joi.string().valid('active', 'withdrawn'),
+});
+
+export async function listLines(ctx: Ctx, actor: Actor, contractId: number, query: unknown) {
+  const q = validate<{ period?: number; item?: number; status?: string }>(listSchema, query);
+  await loadVisibleBundle(ctx, actor, contractId);
+  const where: Record<string, unknown> = { contractId };
+  if (q.period) where.periodNumber = q.period;
+  if (q.item) where.itemNumber = q.item;
+  if (q.status) where.status = q.status;
+  const rows = (await ctx.db.models.LedgerLine.findAll({ where, order: [['id', 'ASC']], raw: true })) as unknown as LedgerLineRow[];
+  return rows.map(serializeLine);
+}
+
+// ---- ratings ---------------------------------------------------------------------------
+
+export function serializeRating(r: RatingRow) {
+  return {
+    id: r.id,
+    period: r.periodNumber,
+    item: r.itemNumber,
+    level: r.level,
+    rater: r.rater,
+    note: r.note,
+    status: r.status,
+    recordedBy: r.recordedBy,
+    createdAt: iso(r.createdAt),
+    withdrawnReason: r.withdrawnReason,
+    withdrawnAt: iso(r.withdrawnAt),
+  };
+}
+
+const ratingSchema = Joi.object({
+  period: Joi.number().integer().min(1).required(),
+  item: Joi.number().integer().min(1).required(),
+  level: Joi.number().integer().min(1).max(5).required().messages({
+    'number.min': '评价等级必须是 1 到 5 的整数（5 为最好）',
+    'number.max': '评价等级必须是 1 到 5 的整数（5 为最好）',
+    'number.integer': '评价等级必须是 1 到 5 的整数（5 为最好）',
+  }),
+  rater: Joi.string().trim().max(100).allow('', null),
+  note: Joi.string().trim().max(4000).allow('', null),
+});
+
+export async function addRating(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+  requireRole(actor, 'admin', 'manager');
+  const input = validate<{ period: number; item: number; level: number; rater?: string | null; note?: string | null }>(ratingSchema, body);
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
+  const template = await loadTemplate(ctx, bundle.contract.templateVersion);
+  const item = template.items.find((it) => it.number === input.item);
+  if (!item) throw invalidField('item', `质量表中没有第 ${input.item} 项指标`);
+  if (!isRatingItem(item)) {
+    const rated = template.items.filter(isRatingItem).map((it) => it.number).join('、');
+    throw invalidField('item', `第 ${item.number} 项不是用户评价项（评价项为 ${rated}）`);
+  }
+  return ctx.db.sequelize.transaction(async (t) => {
+    await writablePeriod(ctx, t, contractId, input.period);
+    const row = await ctx.db.models.Rating.create(
+      {
+        contractId,
+        periodNumber: input.period,
+        itemNumber: item.number,
+        level: input.level,
+        rater: input.rater || null,
+        note: input.note || null,
+        recordedBy: actor.id || null,
+        status: 'active',
+      },
+      { transaction: t },
+    );
+    const rating = serializeRating(row.get({ plain: true }));
+    await audit(ctx, t, actor, { action: 'rating.add', entity: 'rating', entityId: rating.id, contractId, after: rating });
+    return rating;
+  });
+}
+
+export async function withdrawRating(ctx: Ctx, actor: Actor, contractId: number, ratingId: number, body: unknown) {
+  requireRole(actor, 'admin', 'manager');
+  const { reason } = validate<{ reason: string }>(withdrawSchema, body);
+  await loadVisibleBundle(ctx, actor, contractId);
+  const { Rating } = ctx.db.models;
+  return ctx.db.sequelize.transaction(async (t) => {
+    const before = (await Rating.findOne({ where: { id: ratingId, contractId }, raw: true, transaction: t })) as unknown as RatingRow | null;
+    if (!before) throw notFound('评价记录不存在');
+    await writablePeriod(ctx, t, contractId, before.periodNumber);
+    const [n] = await Rating.update(
+      { status: 'withdrawn', withdrawnReason: reason, withdrawnBy: actor.id || null, withdrawnAt: new Date() },
+      { where: { id: ratingId, status: 'active' }, transaction: t },
+    );
+    if (n !== 1) throw conflict('该评价记录已撤销');
+    const after = (await Rating.findByPk(ratingId, { raw: true, transaction: t })) as unknown as RatingRow;
+    await audit(ctx, t, actor, {
+      action: 'rating.withdraw',
+      entity: 'rating',
+      entityId: ratingId,
+      contractId,
+      before: serializeRating(before),
+      after: serializeRating(after),
+    });
+    return serializeRating(after);
+  });
+}
+
+export async function listRatings(ctx: Ctx, actor: Actor, contractId: number, query: unknown) {
+  const q = validate<{ period?: number; item?: number; status?: string }>(listSchema, query);
+  await loadVisibleBundle(ctx, actor, contractId);
+  const where: Record<string, unknown> = { contractId };
+  if (q.period) where.periodNumber = q.period;
+  if (q.item) where.itemNumber = q.item;
+  if (q.status) where.status = q.status;
+  const rows = (await ctx.db.models.Rating.findAll({ where, order: [['id', 'ASC']], raw: true })) as unknown as RatingRow[];
+  return rows.map(serializeRating);
+}
+
+// ---- penalties -------------------------------------------------------------------------
+
+export function serializePenalty(p: PenaltyRow, bundle?: ContractBundle) {
+  const clause = bundle?.clauses.find((c) => c.code === p.clauseCode);
+  return {
+    id: p.id,
+    installment: p.installmentNumber,
+    clause: p.clauseCode,
+    clauseName: clause?.name ?? null,
+    amount: formatYuan(big(p.amountFen)),
+    percent: p.percent,
+    units: p.units,
+    reason: p.reason,
+    status: p.status,
+    recordedBy: p.recordedBy,
+    approvedBy: p.approvedBy,
+    approvedAt: iso(p.approvedAt),
+    createdAt: iso(p.createdAt),
+    withdrawnReason: p.withdrawnReason,
+    withdrawnAt: iso(p.withdrawnAt),
+  };
+}
+
+const penaltySchema = Joi.object({
+  installment: Joi.number().integer().min(1).required(),
+  clause: Joi.string().trim().max(64).required(),
+  amount: Joi.alternatives().try(Joi.string().trim(), Joi.number()).custom((v) => String(v)),
+  percent: Joi.alternatives().try(Joi.string().trim(), Joi.number()).custom((v) => String(v)),
+  units: Joi.number().integer().min(1).max(100000),
+  reason: Joi.string().trim().min(1).max(4000).required(),
+});
+
+/** Checks that the installment can still take or lose a penalty (not yet paid). */
+async function openInstallment(ctx: Ctx, t: Transaction, contractId: number, number: number) {
+  const inst = await ctx.db.models.Installment.findOne({ where: { contractId, number }, raw: true, transaction: t });
+  if (!inst) throw invalidField('installment', `第 ${number} 笔款项不存在`);
+  if ((inst as unknown as { paymentStatus: string }).paymentStatus === 'paid') {
+    throw conflict(`第 ${number} 笔款项已支付，不能再变更扣款`, [{ path: 'installment', message: '款项已支付' }]);
+  }
+}
+
+export async function addPenalty(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+  requireRole(actor, 'admin', 'manager');
+  const input = validate<{ installment: number; clause: string; amount?: string; percent?: string; units?: number; reason: string }>(
+    penaltySchema,
+    body,
+  );
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
+  const clauseRow = bundle.clauses.find((c) => c.code === input.clause);
+  if (!clauseRow) {
+    throw invalidField('clause', `合同中没有违约条款 ${input.clause}（可选：${bundle.clauses.map((c) => c.code).join('、')}）`);
+  }
+  const result = computePenalty(clauseOf(clauseRow), big(bundle.contract.totalAmountFen), input);
+  if (!result.ok) throw badRequest(result.issues[0].message, result.issues);
+  return ctx.db.sequelize.transaction(async (t) => {
+    await openInstallment(ctx, t, contractId, input.installment);
+    const row = await ctx.db.models.Penalty.create(
+      {
+        contractId,
+        installmentNumber: input.installment,
+        clauseCode: clauseRow.code,
+        amountFen: result.value.amountFen.toString(),
+        percent: result.value.percent,
+        units: result.value.units,
+        reason: input.reason,
+        recordedBy: actor.id || null,
+        status: 'proposed',
+      },
+      { transaction: t },
+    );
+    const penalty = serializePenalty(row.get({ plain: true }), bundle);
+    await audit(ctx, t, actor, { action: 'penalty.add', entity: 'penalty', entityId: penalty.id, contractId, after: penalty });
+    return penalty;
+  });
+}
+
+async function changePenalty(
+  ctx: Ctx,
+  actor: Actor,
+  contractId: number,
+  penaltyId: number,
+  action: 'approve' | 'withdraw',
+  reason: string | null,
+) {
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
+  const { Penalty } = ctx.db.models;
+  return ctx.db.sequelize.transaction(async (t) => {
+    const before = (await Penalty.findOne({ where: { id: penaltyId, contractId }, raw: true, transaction: t })) as unknown as PenaltyRow | null;
+    if (!before) throw notFound('扣款记录不存在');
+    await openInstallment(ctx, t, contractId, before.installmentNumber);
+    let update: Record<string, unknown>;
+    let fromStatus: PenaltyRow['status'][];
+    if (action === 'approve') {
+      if (before.status !== 'proposed') throw conflict(before.status === 'approved' ? '该扣款已审批' : '该扣款已撤销');
+      if (before.recordedBy && before.recordedBy === actor.id) {
+        throw conflict('扣款须由记录人以外的人员审批', [{ path: 'approvedBy', message: '审批人不能是记录人' }]);
+      }
+      update = { status: 'approved', approvedBy: actor.id || null, approvedAt: new Date() };
+      fromStatus = ['proposed'];
+    } else {
+      if (before.status === 'withdrawn') throw conflict('该扣款已撤销');
+      update = { status: 'withdrawn', withdrawnReason: reason, withdrawnBy: actor.id || null, withdrawnAt: new Date() };
+      fromStatus = ['proposed', 'approved'];
+    }
+    const [n] = await Penalty.update(update, { where: { id: penaltyId, status: fromStatus }, transaction: t });
+    if (n !== 1) throw conflict('该扣款已被他人修改，请刷新后重试');
+    const after = (await Penalty.findByPk(penaltyId, { raw: true, transaction: t })) as unknown as PenaltyRow;
+    await audit(ctx, t, actor, {
+      action: `penalty.${action}`,
+      entity: 'penalty',
+      entityId: penaltyId,
+      contractId,
+      before: serializePenalty(before, bundle),
+      after: serializePenalty(after, bundle),
+    });
+    return serializePenalty(after, bundle);
+  });
+}
+
+export async function approvePenalty(ctx: Ctx, actor: Actor, contractId: number, penaltyId: number) {
+  requireRole(actor, 'admin', 'manager');
+  return changePenalty(ctx, actor, contractId, penaltyId, 'approve', null);
+}
+
+export async function withdrawPenalty(ctx: Ctx, actor: Actor, contractId: number, penaltyId: number, body: unknown) {
+  requireRole(actor, 'admin', 'manager');
+  const { reason } = validate<{ reason: string }>(withdrawSchema, body);
+  return changePenalty(ctx, actor, contractId, penaltyId, 'withdraw', reason);
+}
+
+export async function listPenalties(ctx: Ctx, actor: Actor, contractId: number) {
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
+  const rows = (await ctx.db.models.Penalty.findAll({ where: { contractId }, order: [['id', 'ASC']], raw: true })) as unknown as PenaltyRow[];
+  return rows.map((p) => serializePenalty(p, bundle));
+}

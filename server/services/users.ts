@@ -1,0 +1,130 @@
+// Users, roles and API tokens.
+import { Op } from 'sequelize';
+import { ROLES, Role, UserRow } from '../../models';
+import { badRequest, conflict, invalidField, unauthorized } from '../errors';
+import { generatePassword, hashPassword, hashToken, newToken, verifyPassword } from '../passwords';
+import { Joi, validate } from '../validate';
+import { Actor, audit, Ctx, iso, requireRole, SYSTEM } from './context';
+
+export function serializeUser(u: UserRow) {
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.displayName,
+    role: u.role,
+    vendorId: u.vendorId,
+    active: !!u.active,
+    createdAt: iso(u.createdAt),
+  };
+}
+
+const createSchema = Joi.object({
+  username: Joi.string().trim().min(2).max(64).pattern(/^[A-Za-z0-9_.@-]+$/, '字母、数字、_ . @ -').required(),
+  password: Joi.string().min(10).max(200).required(),
+  role: Joi.string().valid(...ROLES).required(),
+  vendorId: Joi.number().integer().min(1).allow(null),
+  displayName: Joi.string().trim().max(100).allow('', null),
+});
+
+export interface CreateUserInput {
+  username: string;
+  password: string;
+  role: Role;
+  vendorId?: number | null;
+  displayName?: string | null;
+}
+
+export async function createUser(ctx: Ctx, actor: Actor, body: unknown) {
+  requireRole(actor, 'admin');
+  const input = validate<CreateUserInput>(createSchema, body);
+  const { User, Vendor } = ctx.db.models;
+  if (input.role === 'vendor') {
+    if (!input.vendorId) throw invalidField('vendorId', '服务商用户必须绑定一个服务商（vendorId）');
+    if (!(await Vendor.findByPk(input.vendorId))) throw invalidField('vendorId', '服务商不存在');
+  } else if (input.vendorId) {
+    throw invalidField('vendorId', '只有服务商用户可以绑定服务商');
+  }
+  if (await User.findOne({ where: { username: input.username } })) {
+    throw conflict(`用户名 ${input.username} 已存在`, [{ path: 'username', message: '用户名已存在' }]);
+  }
+  const passwordHash = await hashPassword(input.password, ctx.config.argon2MemoryKiB);
+  return ctx.db.sequelize.transaction(async (t) => {
+    const row = await User.create(
+      {
+        username: input.username,
+        passwordHash,
+        role: input.role,
+        vendorId: input.role === 'vendor' ? input.vendorId : null,
+        displayName: input.displayName || null,
+        active: true,
+      },
+      { transaction: t },
+    );
+    const user = serializeUser(row.get({ plain: true }));
+    await audit(ctx, t, actor, { action: 'user.create', entity: 'user', entityId: user.id, after: user });
+    return user;
+  });
+}
+
+export async function listUsers(ctx: Ctx, actor: Actor) {
+  requireRole(actor, 'admin');
+  const rows = (await ctx.db.models.User.findAll({ order: [['id', 'ASC']], raw: true })) as unknown as UserRow[];
+  return rows.map(serializeUser);
+}
+
+/**
+ * On first start with no users: creates the admin from ADMIN_USERNAME / ADMIN_PASSWORD, or
+ * with a generated password that is returned so the caller can print it once.
+ */
+export async function bootstrapAdmin(ctx: Ctx): Promise<{ username: string; generatedPassword: string | null } | null> {
+  const count = await ctx.db.models.User.count();
+  if (count > 0) return null;
+  const password = ctx.config.adminPassword ?? generatePassword();
+  await createUser(ctx, SYSTEM, {
+    username: ctx.config.adminUsername,
+    password: password.length >= 10 ? password : badPassword(),
+    role: 'admin',
+    displayName: '系统管理员',
+  });
+  return { username: ctx.config.adminUsername, generatedPassword: ctx.config.adminPassword ? null : password };
+}
+
+function badPassword(): never {
+  throw badRequest('ADMIN_PASSWORD 至少需要 10 个字符');
+}
+
+const tokenSchema = Joi.object({
+  username: Joi.string().max(64).required(),
+  password: Joi.string().max(200).required(),
+});
+
+export async function issueToken(ctx: Ctx, body: unknown) {
+  const { username, password } = validate<{ username: string; password: string }>(tokenSchema, body);
+  const { User, ApiToken } = ctx.db.models;
+  const row = await User.findOne({ where: { username } });
+  const user = row?.get({ plain: true });
+  const ok = user && user.active && (await verifyPassword(user.passwordHash, password));
+  if (!user || !ok) throw unauthorized('用户名或密码错误');
+  const { token, hash } = newToken();
+  const expiresAt = new Date(Date.now() + ctx.config.tokenTtlHours * 3600_000);
+  await ApiToken.create({ userId: user.id, tokenHash: hash, expiresAt });
+  // Expired tokens are purged on issue, so the table stays small without a timer.
+  await ApiToken.destroy({ where: { expiresAt: { [Op.lt]: new Date() } } });
+  return { token, expiresAt: expiresAt.toISOString(), user: serializeUser(user) };
+}
+
+/** Resolves a bearer token to the acting user, or null. */
+export async function actorForToken(ctx: Ctx, token: string): Promise<Actor | null> {
+  const { User, ApiToken } = ctx.db.models;
+  const tok = (await ApiToken.findOne({ where: { tokenHash: hashToken(token) }, raw: true })) as unknown as
+    | { userId: number; expiresAt: Date | string }
+    | null;
+  if (!tok || new Date(tok.expiresAt).getTime() <= Date.now()) return null;
+  const user = (await User.findByPk(tok.userId, { raw: true })) as unknown as UserRow | null;
+  if (!user || !user.active) return null;
+  return { id: user.id, username: user.username, role: user.role, vendorId: user.vendorId };
+}
+
+export async function revokeToken(ctx: Ctx, token: string): Promise<void> {
+  await ctx.db.models.ApiToken.destroy({ where: { tokenHash: hashToken(token) } });
+}

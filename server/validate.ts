@@ -1,0 +1,75 @@
+// joi validation with Chinese messages, turned into the API's 400 error shape.
+import Joi from 'joi';
+import { badRequest } from './errors';
+
+const zh: Record<string, string> = {
+  'any.required': '{{#label}} 为必填项',
+  'any.only': '{{#label}} 必须是以下之一：{{#valids}}',
+  'any.unknown': '{{#label}} 不允许出现',
+  'any.invalid': '{{#label}} 的值无效',
+  'object.unknown': '不认识的字段 {{#label}}',
+  'object.base': '{{#label}} 必须是对象',
+  'object.xor': '{{#peersWithLabels}} 只能填写一个',
+  'object.missing': '{{#peersWithLabels}} 至少填写一个',
+  'object.oxor': '{{#peersWithLabels}} 只能填写一个',
+  'array.base': '{{#label}} 必须是数组',
+  'array.min': '{{#label}} 至少需要 {{#limit}} 项',
+  'array.max': '{{#label}} 最多 {{#limit}} 项',
+  'array.unique': '{{#label}} 有重复的值',
+  'array.includesRequiredUnknowns': '{{#label}} 缺少必需的项',
+  'string.base': '{{#label}} 必须是文本',
+  'string.empty': '{{#label}} 不能为空',
+  'string.min': '{{#label}} 至少 {{#limit}} 个字符',
+  'string.max': '{{#label}} 最多 {{#limit}} 个字符',
+  'string.pattern.base': '{{#label}} 格式不正确',
+  'string.pattern.name': '{{#label}} 格式不正确：{{#name}}',
+  'number.base': '{{#label}} 必须是数字',
+  'number.integer': '{{#label}} 必须是整数',
+  'number.min': '{{#label}} 不能小于 {{#limit}}',
+  'number.max': '{{#label}} 不能大于 {{#limit}}',
+  'number.greater': '{{#label}} 必须大于 {{#limit}}',
+  'number.unsafe': '{{#label}} 超出范围',
+  'boolean.base': '{{#label}} 必须是 true 或 false',
+  'date.base': '{{#label}} 必须是有效的时间',
+  'date.format': '{{#label}} 必须是 ISO 8601 时间',
+};
+
+export function validate<T>(schema: Joi.Schema<T>, value: unknown): T {
+  const { error, value: out } = schema.validate(value ?? {}, {
+    abortEarly: false,
+    messages: zh,
+    errors: { wrap: { label: false } },
+    convert: true,
+  });
+  if (error) {
+    const details = error.details.map((d) => ({ path: d.path.join('.') || '(body)', message: d.message }));
+    throw badRequest(details[0]?.message ?? '输入无效', details);
+  }
+  return out as T;
+}
+
+/** A decimal number given as a string or a JSON number, with at most `places` decimals. */
+export const decimalText = (places: number) =>
+  Joi.alternatives()
+    .try(Joi.string().trim(), Joi.number())
+    .custom((v, helpers) => {
+      const s = String(v);
+      const re = new RegExp(`^\\d+(\\.\\d{1,${places}})?$`);
+      if (!re.test(s)) return helpers.message({ custom: `{{#label}} 必须是非负数，最多 ${places} 位小数` });
+      return s;
+    });
+
+export const dateText = () =>
+  Joi.string()
+    .pattern(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
+    .custom((v, helpers) => {
+      const d = new Date(`${v}T00:00:00Z`);
+      if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v) {
+        return helpers.message({ custom: '{{#label}} 不是有效日期' });
+      }
+      return v;
+    });
+
+export const idParam = Joi.number().integer().min(1).max(2147483647);
+
+export { Joi };
