@@ -72,6 +72,11 @@ export function computePayments(
   penalties: readonly PenaltyCharge[],
 ): PaymentSchedule {
   const total = rational(totalFen);
+  const numbers = new Set(installments.map((i) => i.number));
+  for (const p of penalties) {
+    // A penalty on an installment that does not exist would vanish from every total.
+    if (!numbers.has(p.installmentNumber)) throw new RangeError(`penalty on installment ${p.installmentNumber}, which the contract does not have`);
+  }
   const sorted = [...installments].sort((a, b) => a.number - b.number);
   const out: InstallmentPayment[] = [];
   let carry = 0n;

@@ -1,6 +1,6 @@
 // Contract-clause penalties (相应扣款): the clause catalogue and the amount of one penalty.
 // Penalties are money, separate from table deductions, and never mixed into the score.
-import { cmp, formatExact, isDecimal, mul, parseDecimal, parseYuan, rational, Rational, roundHalfUp } from './decimal';
+import { cmp, formatExact, formatRational, isDecimal, mul, parseDecimal, parseYuan, rational, Rational, roundHalfUp } from './decimal';
 import { ValidationIssue } from './template';
 
 /**
@@ -132,6 +132,13 @@ function fail(path: string, message: string): PenaltyResult {
   return { ok: false, issues: [{ path, message }] };
 }
 
+/** A percent shown exactly when it has at most 6 decimals, else rounded half-up to 6. */
+function percentText(p: Rational): string {
+  const exact = formatExact(p);
+  const decimals = exact.includes('.') ? exact.split('.')[1].length : 0;
+  return decimals <= 6 ? exact : formatRational(p, 6);
+}
+
 /** The amount of one penalty under a clause, checked against the clause's bounds. */
 export function computePenalty(clause: PenaltyClause, totalFen: bigint, req: PenaltyRequest): PenaltyResult {
   const total = rational(totalFen);
@@ -161,8 +168,7 @@ export function computePenalty(clause: PenaltyClause, totalFen: bigint, req: Pen
     if (cmp(a, rational(roundHalfUp(loFen))) < 0 || cmp(a, rational(roundHalfUp(hiFen))) > 0) {
       return fail('amount', `扣款金额超出条款范围（合同总金额的 ${range}）`);
     }
-    const percentOf = totalFen === 0n ? null : formatExact(mul(rational(amountFen * 100n, totalFen), rational(1n)), 0);
-    return { ok: true, value: { amountFen, percent: percentOf && percentOf.length <= 12 ? percentOf : null, units: null } };
+    return { ok: true, value: { amountFen, percent: percentText(rational(amountFen * 100n, totalFen)), units: null } };
   }
   if (hasAmount || hasPercent) {
     return fail(hasAmount ? 'amount' : 'percent', '该条款的金额由天数或次数计算，请填写 units');

@@ -77,6 +77,10 @@ export function linePoints(rule: TemplateRule, unitsHundredths: number): number 
  * Returns hundredths. Levels are 1-5, 5 = best.
  */
 export function ratingDeduction(stepHundredths: number, levels: number[]): { deduction: number; mean: Rational } {
+  if (levels.length === 0) throw new RangeError('ratingDeduction needs at least one rating');
+  for (const l of levels) {
+    if (!Number.isInteger(l) || l < 1 || l > RATING_LEVELS) throw new RangeError(`rating level must be 1-${RATING_LEVELS}, got ${l}`);
+  }
   const sum = levels.reduce((s, l) => s + BigInt(l), 0n);
   const mean = rational(sum, BigInt(levels.length));
   const ded = mul(sub(rational(BigInt(RATING_LEVELS)), mean), rational(BigInt(stepHundredths)));
@@ -89,9 +93,12 @@ export function computeScorecard<L extends ScoredLine, R extends ScoredRating>(
   ratings: readonly R[],
   settings: ScorecardSettings,
 ): Scorecard<L, R> {
+  const known = new Set(template.items.map((it) => it.number));
   const linesByItem = new Map<number, L[]>();
   for (const line of lines) {
     if (line.status !== 'active') continue;
+    // A line for an item the table does not have would silently vanish from the total.
+    if (!known.has(line.itemNumber)) throw new RangeError(`ledger line ${line.id} names item ${line.itemNumber}, not in table version ${template.version}`);
     let list = linesByItem.get(line.itemNumber);
     if (!list) linesByItem.set(line.itemNumber, (list = []));
     list.push(line);
@@ -99,6 +106,7 @@ export function computeScorecard<L extends ScoredLine, R extends ScoredRating>(
   const ratingsByItem = new Map<number, R[]>();
   for (const r of ratings) {
     if (r.status !== 'active') continue;
+    if (!known.has(r.itemNumber)) throw new RangeError(`rating ${r.id} names item ${r.itemNumber}, not in table version ${template.version}`);
     let list = ratingsByItem.get(r.itemNumber);
     if (!list) ratingsByItem.set(r.itemNumber, (list = []));
     list.push(r);
@@ -133,7 +141,8 @@ export function computeScorecard<L extends ScoredLine, R extends ScoredRating>(
     }
     // Per-unit lines; a rating item may also carry manual lines (adjustments), counted too.
     for (const line of itemLines) raw += line.points;
-    const deduction = Math.min(raw, maxPoints);
+    // Capped at the item's max, and never below 0 (an item score stays within 0..max).
+    const deduction = Math.max(0, Math.min(raw, maxPoints));
     const score = maxPoints - deduction;
     items.push({
       number: item.number,

@@ -1319,7 +1319,7 @@ export const openApiDocument = {
         description: 'A deduction line (扣分记录) of the ledger. Never deleted: withdrawn with a reason.',
         required: [
           'id', 'period', 'item', 'rule', 'units', 'points', 'reason', 'occurredAt', 'evidence', 'source', 'status', 'recordedBy',
-          'createdAt', 'withdrawnReason', 'withdrawnBy', 'withdrawnAt',
+          'createdAt', 'withdrawnAt',
         ],
         properties: {
           id: { type: 'integer' },
@@ -1340,8 +1340,8 @@ export const openApiDocument = {
           status: { type: 'string', enum: ['active', 'withdrawn'] },
           recordedBy: nullable({ type: 'integer', description: 'User id of the recorder.' }),
           createdAt: dateTime('When recorded.'),
-          withdrawnReason: nullable({ type: 'string' }),
-          withdrawnBy: nullable({ type: 'integer' }),
+          withdrawnReason: nullable({ type: 'string', description: 'Null while active; the key is absent from the 201 answer of the create.' }),
+          withdrawnBy: nullable({ type: 'integer', description: 'User id; null while active; the key is absent from the 201 answer of the create.' }),
           withdrawnAt: nullable(dateTime('When withdrawn.')),
         },
       },
@@ -1362,7 +1362,7 @@ export const openApiDocument = {
       Rating: {
         type: 'object',
         description: 'A user rating (用户评价) of a rated item for a period: level 1-5, 5 = best.',
-        required: ['id', 'period', 'item', 'level', 'rater', 'note', 'status', 'recordedBy', 'createdAt', 'withdrawnReason', 'withdrawnAt'],
+        required: ['id', 'period', 'item', 'level', 'rater', 'note', 'status', 'recordedBy', 'createdAt', 'withdrawnAt'],
         properties: {
           id: { type: 'integer' },
           period: { type: 'integer' },
@@ -1373,7 +1373,7 @@ export const openApiDocument = {
           status: { type: 'string', enum: ['active', 'withdrawn'] },
           recordedBy: nullable({ type: 'integer' }),
           createdAt: dateTime('When recorded.'),
-          withdrawnReason: nullable({ type: 'string' }),
+          withdrawnReason: nullable({ type: 'string', description: 'Null while active; the key is absent from the 201 answer of the create.' }),
           withdrawnAt: nullable(dateTime('When withdrawn.')),
         },
       },
@@ -1393,8 +1393,8 @@ export const openApiDocument = {
         type: 'object',
         description: 'A contract-clause penalty (相应扣款) assigned to an installment: money, separate from the score.',
         required: [
-          'id', 'installment', 'clause', 'clauseName', 'amount', 'percent', 'units', 'reason', 'status', 'recordedBy', 'approvedBy',
-          'approvedAt', 'createdAt', 'withdrawnReason', 'withdrawnAt',
+          'id', 'installment', 'clause', 'clauseName', 'amount', 'percent', 'units', 'reason', 'status', 'recordedBy',
+          'approvedAt', 'createdAt', 'withdrawnAt',
         ],
         properties: {
           id: { type: 'integer' },
@@ -1411,10 +1411,10 @@ export const openApiDocument = {
           reason: { type: 'string' },
           status: { type: 'string', enum: ['proposed', 'approved', 'withdrawn'], description: 'proposed (待审批) → approved (已审批) or withdrawn (已撤销). Only approved penalties are deducted.' },
           recordedBy: nullable({ type: 'integer' }),
-          approvedBy: nullable({ type: 'integer' }),
+          approvedBy: nullable({ type: 'integer', description: 'User id of the approver; null until approved; the key is absent from the 201 answer of the create.' }),
           approvedAt: nullable(dateTime('When approved.')),
           createdAt: dateTime('When recorded.'),
-          withdrawnReason: nullable({ type: 'string' }),
+          withdrawnReason: nullable({ type: 'string', description: 'Null unless withdrawn; the key is absent from the 201 answer of the create.' }),
           withdrawnAt: nullable(dateTime('When withdrawn.')),
         },
       },

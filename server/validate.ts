@@ -34,6 +34,11 @@ const zh: Record<string, string> = {
   'date.format': '{{#label}} 必须是 ISO 8601 时间',
 };
 
+/** ['installments', 0, 'ratio'] → 'installments[0].ratio', the style the services use too. */
+function joinPath(parts: (string | number)[]): string {
+  return parts.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
 export function validate<T>(schema: Joi.Schema<T>, value: unknown): T {
   const { error, value: out } = schema.validate(value ?? {}, {
     abortEarly: false,
@@ -42,7 +47,7 @@ export function validate<T>(schema: Joi.Schema<T>, value: unknown): T {
     convert: true,
   });
   if (error) {
-    const details = error.details.map((d) => ({ path: d.path.join('.') || '(body)', message: d.message }));
+    const details = error.details.map((d) => ({ path: joinPath(d.path) || '(body)', message: d.message }));
     throw badRequest(details[0]?.message ?? '输入无效', details);
   }
   return out as T;

@@ -406,6 +406,41 @@ describeEachDb('API', (get) => {
     });
   });
 
+  describe('payment status rules', () => {
+    it('pays an installment only when its amount is final; only an admin takes a payment back', async () => {
+      const env = get();
+      const url = `/api/v1/contracts/${contractId}/installments/2/payment-status`;
+      const early = await env.api.put(url).set(auth(env.tokens.finance)).send({ paymentStatus: 'paid', invoiceDate: '2026-05-10', paidDate: '2026-05-20' });
+      expect(early.status).to.equal(409);
+      expect(early.body.error.message).to.contain('考核期 1');
+      const order = await env.api.put(url).set(auth(env.tokens.finance)).send({ paymentStatus: 'invoiced', invoiceDate: '2026-05-10', paidDate: '2026-05-01' });
+      expect(order.status).to.equal(400);
+      const noDate = await env.api.put(url).set(auth(env.tokens.finance)).send({ paymentStatus: 'invoiced' });
+      expect(noDate.status).to.equal(400);
+      expect(noDate.body.error.details[0].path).to.equal('invoiceDate');
+      await env.api.post(`/api/v1/contracts/${contractId}/periods/1/sign`).set(auth(env.tokens.manager)).expect(200);
+      const backwards = await env.api.put(url).set(auth(env.tokens.finance)).send({ paymentStatus: 'paid', invoiceDate: '2026-05-10', paidDate: '2026-05-01' });
+      expect(backwards.status).to.equal(400);
+      const paid = await env.api.put(url).set(auth(env.tokens.finance)).send({ paymentStatus: 'paid', invoiceDate: '2026-05-10', paidDate: '2026-05-20' });
+      expect(paid.status, JSON.stringify(paid.body)).to.equal(200);
+      const pay = await env.api.get(`/api/v1/contracts/${contractId}/payments`).set(auth(env.tokens.finance));
+      expect(pay.body.installments[1]).to.include({ final: true, paymentStatus: 'paid', paidDate: '2026-05-20' });
+      expect((await env.api.put(url).set(auth(env.tokens.finance)).send({ paymentStatus: 'pending' })).status).to.equal(409);
+      const undo = await env.api.put(url).set(auth(env.tokens.admin)).send({ paymentStatus: 'invoiced' });
+      expect(undo.status).to.equal(200);
+      expect(undo.body).to.include({ paymentStatus: 'invoiced', invoiceDate: '2026-05-10', paidDate: null });
+    });
+
+    it('reports nested input errors with one path style', async () => {
+      const env = get();
+      const body = seed002Contract(env.vendorId, 'PATH-STYLE');
+      (body.installments[1] as { ratio: string }).ratio = 'forty';
+      const res = await env.api.post('/api/v1/contracts').set(auth(env.tokens.manager)).send(body);
+      expect(res.status).to.equal(400);
+      expect(res.body.error.details.map((d: { path: string }) => d.path)).to.include('installments[1].ratio');
+    });
+  });
+
   describe('authorization', () => {
     it('vendors see only their own contracts and write nothing', async () => {
       const env = get();

@@ -226,7 +226,7 @@ export async function signPeriod(ctx: Ctx, actor: Actor, contractId: number, per
       { status: 'signed', signedBy: actor.id || null, signedAt: new Date(), version: period.version + 1 },
       { where: { id: period.id, status: ['draft', 'published'] }, transaction: t },
     );
-    if (n !== 1) throw conflict(`考核期 ${periodNumber} 已签署`);
+    if (n !== 1) throw conflict(`考核期 ${periodNumber} 已签署或已锁定`);
     const row = (await Period.findByPk(period.id, { raw: true, transaction: t })) as unknown as PeriodRow;
     await audit(ctx, t, actor, {
       action: 'period.sign',
@@ -247,7 +247,11 @@ const paymentStatusSchema = Joi.object({
   paidDate: dateText().allow(null),
 });
 
-/** Finance records invoice received / paid for an installment. */
+/**
+ * Finance records invoice received / paid for an installment. An installment is paid only
+ * once its amount is final: every feeding period signed and no penalty awaiting approval.
+ * Only an admin can take back a "paid".
+ */
 export async function setPaymentStatus(ctx: Ctx, actor: Actor, contractId: number, number: number, body: unknown) {
   requireRole(actor, 'admin', 'finance');
   const input = validate<{ paymentStatus: InstallmentRow['paymentStatus']; invoiceDate?: string | null; paidDate?: string | null }>(
@@ -257,18 +261,29 @@ export async function setPaymentStatus(ctx: Ctx, actor: Actor, contractId: numbe
   const bundle = await loadVisibleBundle(ctx, actor, contractId);
   const inst = bundle.installments.find((i) => i.number === number);
   if (!inst) throw notFound(`第 ${number} 笔款项不存在`);
-  const invoiceDate = input.invoiceDate ?? (input.paymentStatus === 'pending' ? null : inst.invoiceDate);
+  const status = input.paymentStatus;
+  const invoiceDate = status === 'pending' ? null : input.invoiceDate !== undefined ? input.invoiceDate : inst.invoiceDate;
   const paidDate = input.paidDate ?? null;
-  if (input.paymentStatus === 'paid' && !paidDate) {
-    throw invalidField('paidDate', '标记为已支付时需要填写支付日期（paidDate）');
+  if (status === 'invoiced' && !invoiceDate) throw invalidField('invoiceDate', '标记为已收票时需要填写收票日期（invoiceDate）');
+  if (status === 'paid' && !paidDate) throw invalidField('paidDate', '标记为已支付时需要填写支付日期（paidDate）');
+  if (status !== 'paid' && paidDate) throw invalidField('paidDate', '只有已支付的款项才有支付日期');
+  if (paidDate && invoiceDate && paidDate < invoiceDate) throw invalidField('paidDate', '支付日期不能早于收票日期');
+  if (inst.paymentStatus === 'paid' && status !== 'paid' && actor.role !== 'admin') {
+    throw conflict('已支付的款项只能由管理员撤回');
   }
-  if (input.paymentStatus !== 'paid' && paidDate) {
-    throw invalidField('paidDate', '只有已支付的款项才有支付日期');
+  if (status === 'paid') {
+    const feeding = JSON.parse(inst.periods) as number[];
+    const open = bundle.periods.filter((p) => feeding.includes(p.number) && p.status !== 'signed' && p.status !== 'locked');
+    if (bool(inst.deductible) && open.length) {
+      throw conflict(`考核期 ${open.map((p) => p.number).join('、')} 尚未签署，应付金额还不是最终结果`);
+    }
+    const proposed = await ctx.db.models.Penalty.count({ where: { contractId, installmentNumber: number, status: 'proposed' } });
+    if (proposed) throw conflict(`本笔款项还有 ${proposed} 条扣款待审批`);
   }
   const { Installment } = ctx.db.models;
   return ctx.db.sequelize.transaction(async (t) => {
     const [n] = await Installment.update(
-      { paymentStatus: input.paymentStatus, invoiceDate, paidDate, version: inst.version + 1 },
+      { paymentStatus: status, invoiceDate, paidDate, version: inst.version + 1 },
       { where: { id: inst.id, version: inst.version }, transaction: t },
     );
     if (n !== 1) throw conflict('该款项已被他人修改，请刷新后重试');

@@ -100,8 +100,8 @@ export async function createContract(ctx: Ctx, actor: Actor, body: unknown) {
   if (cmp(rate, ONE) > 0) issues.push({ path: 'pointRate', message: '每分扣减比例不能大于 1' });
   const threshold = parsePoints(input.interviewThreshold);
   if (threshold > 10000) issues.push({ path: 'interviewThreshold', message: '约谈分数线不能高于 100' });
-  const yearsSpan = Number(input.endDate.slice(0, 4)) - Number(input.startDate.slice(0, 4));
-  if (yearsSpan > 10) issues.push({ path: 'endDate', message: '合同期限不能超过 10 年' });
+  const tenYearsOn = `${Number(input.startDate.slice(0, 4)) + 10}${input.startDate.slice(4)}`;
+  if (input.endDate >= tenYearsOn) issues.push({ path: 'endDate', message: '合同期限不能超过 10 年' });
   if (issues.length) throw badRequest(issues[0].message, issues);
 
   const periods = generatePeriods(input.startDate, input.endDate, input.periodScheme);

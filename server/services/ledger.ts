@@ -32,6 +32,18 @@ async function writablePeriod(ctx: Ctx, t: Transaction, contractId: number, numb
   return period;
 }
 
+/** Who withdrew a ledger line, rating or penalty, when and why (null while active). */
+function withdrawal(r: { withdrawnReason: string | null; withdrawnBy: number | null; withdrawnAt: Date | null }) {
+  return { withdrawnReason: r.withdrawnReason ?? null, withdrawnBy: r.withdrawnBy ?? null, withdrawnAt: iso(r.withdrawnAt) };
+}
+
+/** The table version a period is scored with (a signed period keeps its version forever). */
+async function periodTemplate(ctx: Ctx, bundle: ContractBundle, periodNumber: number) {
+  const period = bundle.periods.find((p) => p.number === periodNumber);
+  if (!period) throw invalidField('period', `考核期 ${periodNumber} 不存在（本合同共 ${bundle.periods.length} 期）`);
+  return loadTemplate(ctx, period.templateVersion);
+}
+
 export function serializeLine(l: LedgerLineRow) {
   return {
     id: l.id,
@@ -42,14 +54,12 @@ export function serializeLine(l: LedgerLineRow) {
     points: formatPoints(l.points),
     reason: l.reason,
     occurredAt: iso(l.occurredAt),
-    evidence: l.evidence,
+    evidence: l.evidence ?? null,
     source: l.source,
     status: l.status,
-    recordedBy: l.recordedBy,
+    recordedBy: l.recordedBy ?? null,
     createdAt: iso(l.createdAt),
-    withdrawnReason: l.withdrawnReason,
-    withdrawnBy: l.withdrawnBy,
-    withdrawnAt: iso(l.withdrawnAt),
+    ...withdrawal(l),
   };
 }
 
@@ -79,8 +89,7 @@ export async function addLine(ctx: Ctx, actor: Actor, contractId: number, body: 
     occurredAt?: Date;
     evidence?: string | null;
   }>(lineSchema, body);
-  const bundle = await loadVisibleBundle(ctx, actor, contractId);
-  const template = await loadTemplate(ctx, bundle.contract.templateVersion);
+  const template = await periodTemplate(ctx, await loadVisibleBundle(ctx, actor, contractId), input.period);
   const { item, rule } = findRule(template, input.item, input.rule);
   if (!item) throw invalidField('item', `质量表中没有第 ${input.item} 项指标`);
   if (!rule) {
@@ -183,13 +192,12 @@ export function serializeRating(r: RatingRow) {
     period: r.periodNumber,
     item: r.itemNumber,
     level: r.level,
-    rater: r.rater,
-    note: r.note,
+    rater: r.rater ?? null,
+    note: r.note ?? null,
     status: r.status,
-    recordedBy: r.recordedBy,
+    recordedBy: r.recordedBy ?? null,
     createdAt: iso(r.createdAt),
-    withdrawnReason: r.withdrawnReason,
-    withdrawnAt: iso(r.withdrawnAt),
+    ...withdrawal(r),
   };
 }
 
@@ -208,8 +216,7 @@ const ratingSchema = Joi.object({
 export async function addRating(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
   requireRole(actor, 'admin', 'manager');
   const input = validate<{ period: number; item: number; level: number; rater?: string | null; note?: string | null }>(ratingSchema, body);
-  const bundle = await loadVisibleBundle(ctx, actor, contractId);
-  const template = await loadTemplate(ctx, bundle.contract.templateVersion);
+  const template = await periodTemplate(ctx, await loadVisibleBundle(ctx, actor, contractId), input.period);
   const item = template.items.find((it) => it.number === input.item);
   if (!item) throw invalidField('item', `质量表中没有第 ${input.item} 项指标`);
   if (!isRatingItem(item)) {
@@ -285,16 +292,15 @@ export function serializePenalty(p: PenaltyRow, bundle?: ContractBundle) {
     clause: p.clauseCode,
     clauseName: clause?.name ?? null,
     amount: formatYuan(big(p.amountFen)),
-    percent: p.percent,
-    units: p.units,
+    percent: p.percent ?? null,
+    units: p.units ?? null,
     reason: p.reason,
     status: p.status,
-    recordedBy: p.recordedBy,
-    approvedBy: p.approvedBy,
+    recordedBy: p.recordedBy ?? null,
+    approvedBy: p.approvedBy ?? null,
     approvedAt: iso(p.approvedAt),
     createdAt: iso(p.createdAt),
-    withdrawnReason: p.withdrawnReason,
-    withdrawnAt: iso(p.withdrawnAt),
+    ...withdrawal(p),
   };
 }
 

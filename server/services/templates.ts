@@ -101,6 +101,6 @@ export async function createTemplate(ctx: Ctx, actor: Actor, body: unknown) {
       entityId: version,
       after: { version, name: input.name, basedOn: input.basedOn, itemCount: items.length },
     });
-    return { version, name: input.name, basedOn: input.basedOn, source: def.source ?? null, items };
-  });
+    return version;
+  }).then((version) => getTemplate(ctx, version));
 }
