@@ -121,6 +121,10 @@ export interface LedgerLineRow extends Withdrawable {
   occurredAt: Date | null;
   evidence: string | null;
   source: string;
+  /** the evidence a detected line comes from (ticket:12, inspection:3:2025-11-03 ...); null for manual lines */
+  sourceKey: string | null;
+  /** readable "why" of a detected line (JSON array of Chinese sentences) */
+  trace: string | null;
   recordedBy: number | null;
   version: number;
   createdAt: Date;
@@ -169,6 +173,123 @@ export interface AuditRow {
   after: string | null;
 }
 
+export interface CalendarYearRow { year: number; source: string }
+export interface CalendarDayRow { date: string; kind: 'holiday' | 'workday'; name: string }
+export interface SlaPolicyRow {
+  id: number;
+  contractId: number;
+  workingHours: string;
+  levels: string;
+  itemByTicketType: string;
+  pauseReasons: string;
+  version: number;
+  updatedAt: Date;
+}
+export interface TicketRow {
+  id: number;
+  contractId: number;
+  externalId: string;
+  system: string | null;
+  type: string | null;
+  severity: string;
+  openedAt: Date;
+  respondedAt: Date | null;
+  resolvedAt: Date | null;
+  pauses: string;
+  title: string | null;
+  contentHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export interface InspectionPlanRow {
+  id: number;
+  contractId: number;
+  name: string;
+  system: string | null;
+  frequency: 'workday' | 'weekly' | 'monthly' | 'quarterly' | 'dates';
+  dates: string;
+  deadlineTime: string | null;
+  checklist: string;
+  findingLimitMinutes: number;
+  activeFrom: string | null;
+  activeTo: string | null;
+  status: 'active' | 'retired';
+}
+export interface InspectionRunRow {
+  id: number;
+  contractId: number;
+  planId: number;
+  externalId: string | null;
+  performedAt: Date;
+  performer: string;
+  itemsChecked: string;
+  findings: string;
+  contentHash: string;
+  createdAt: Date;
+}
+export interface ReportPlanRow {
+  id: number;
+  contractId: number;
+  name: string;
+  kind: 'weekly' | 'monthly' | 'annual' | 'per_incident';
+  dueWorkingDays: number;
+  eventKinds: string;
+  status: 'active' | 'retired';
+}
+export interface ReportSubmissionRow {
+  id: number;
+  contractId: number;
+  planId: number;
+  covers: string;
+  externalId: string | null;
+  submittedAt: Date;
+  title: string | null;
+  contentHash: string;
+  createdAt: Date;
+}
+export interface PositionRow {
+  id: number;
+  contractId: number;
+  role: string;
+  count: number;
+  qualifications: string;
+  toleranceWorkingDays: number;
+}
+export interface PersonRow {
+  id: number;
+  contractId: number;
+  externalId: string;
+  name: string;
+  role: string;
+  startDate: string;
+  endDate: string | null;
+  qualifications: string;
+  securityAgreement: boolean;
+  noCriminalRecord: boolean;
+  securityTrainingDate: string | null;
+  contentHash: string;
+}
+export interface EventRow {
+  id: number;
+  contractId: number;
+  kind: string;
+  externalId: string | null;
+  occurredAt: Date;
+  system: string | null;
+  title: string;
+  details: string;
+  recordedBy: number | null;
+  status: 'active' | 'withdrawn';
+  withdrawnReason: string | null;
+  createdAt: Date;
+}
+export interface ImportMappingRow {
+  id: number;
+  contractId: number;
+  kind: string;
+  mapping: string;
+}
+
 // Models accept partial rows on create; reads go through `raw: true` or `get({ plain: true })`.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type M<Row extends object> = ModelStatic<Model<Row, any>>;
@@ -186,6 +307,18 @@ export interface Models {
   Rating: M<RatingRow>;
   Penalty: M<PenaltyRow>;
   Audit: M<AuditRow>;
+  CalendarYear: M<CalendarYearRow>;
+  CalendarDay: M<CalendarDayRow>;
+  SlaPolicy: M<SlaPolicyRow>;
+  Ticket: M<TicketRow>;
+  InspectionPlan: M<InspectionPlanRow>;
+  InspectionRun: M<InspectionRunRow>;
+  ReportPlan: M<ReportPlanRow>;
+  ReportSubmission: M<ReportSubmissionRow>;
+  Position: M<PositionRow>;
+  Person: M<PersonRow>;
+  Event: M<EventRow>;
+  ImportMapping: M<ImportMappingRow>;
 }
 
 const pk = { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true };
@@ -302,6 +435,8 @@ export function defineModels(sequelize: Sequelize): Models {
       occurredAt: DataTypes.DATE,
       evidence: DataTypes.TEXT,
       source: { type: DataTypes.STRING(20), allowNull: false, defaultValue: 'manual' },
+      sourceKey: DataTypes.STRING(200),
+      trace: DataTypes.TEXT,
       recordedBy: DataTypes.INTEGER,
       ...withdrawable,
       version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
@@ -343,5 +478,122 @@ export function defineModels(sequelize: Sequelize): Models {
       before: DataTypes.TEXT,
       after: DataTypes.TEXT,
     }, { tableName: 'audit_log', underscored: true, timestamps: false }),
+    CalendarYear: d<CalendarYearRow>('CalendarYear', {
+      year: { type: DataTypes.INTEGER, primaryKey: true },
+      source: { type: DataTypes.STRING(200), allowNull: false },
+    }, opts('calendar_years')),
+    CalendarDay: d<CalendarDayRow>('CalendarDay', {
+      date: { type: DataTypes.STRING(10), primaryKey: true },
+      kind: { type: DataTypes.STRING(10), allowNull: false },
+      name: { type: DataTypes.STRING(50), allowNull: false },
+    }, opts('calendar_days')),
+    SlaPolicy: d<SlaPolicyRow>('SlaPolicy', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      workingHours: { type: DataTypes.TEXT, allowNull: false },
+      levels: { type: DataTypes.TEXT, allowNull: false },
+      itemByTicketType: { type: DataTypes.TEXT, allowNull: false },
+      pauseReasons: { type: DataTypes.TEXT, allowNull: false },
+      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    }, opts('sla_policies')),
+    Ticket: d<TicketRow>('Ticket', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      externalId: { type: DataTypes.STRING(100), allowNull: false },
+      system: DataTypes.STRING(200),
+      type: DataTypes.STRING(50),
+      severity: { type: DataTypes.STRING(50), allowNull: false },
+      openedAt: { type: DataTypes.DATE, allowNull: false },
+      respondedAt: DataTypes.DATE,
+      resolvedAt: DataTypes.DATE,
+      pauses: { type: DataTypes.TEXT, allowNull: false },
+      title: DataTypes.STRING(500),
+      contentHash: { type: DataTypes.STRING(64), allowNull: false },
+    }, opts('tickets')),
+    InspectionPlan: d<InspectionPlanRow>('InspectionPlan', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      name: { type: DataTypes.STRING(200), allowNull: false },
+      system: DataTypes.STRING(200),
+      frequency: { type: DataTypes.STRING(20), allowNull: false },
+      dates: { type: DataTypes.TEXT, allowNull: false },
+      deadlineTime: DataTypes.STRING(5),
+      checklist: { type: DataTypes.TEXT, allowNull: false },
+      findingLimitMinutes: { type: DataTypes.INTEGER, allowNull: false },
+      activeFrom: DataTypes.DATEONLY,
+      activeTo: DataTypes.DATEONLY,
+      status: { type: DataTypes.STRING(20), allowNull: false, defaultValue: 'active' },
+    }, opts('inspection_plans')),
+    InspectionRun: d<InspectionRunRow>('InspectionRun', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      planId: { type: DataTypes.INTEGER, allowNull: false },
+      externalId: DataTypes.STRING(100),
+      performedAt: { type: DataTypes.DATE, allowNull: false },
+      performer: { type: DataTypes.STRING(100), allowNull: false },
+      itemsChecked: { type: DataTypes.TEXT, allowNull: false },
+      findings: { type: DataTypes.TEXT, allowNull: false },
+      contentHash: { type: DataTypes.STRING(64), allowNull: false },
+    }, opts('inspection_runs')),
+    ReportPlan: d<ReportPlanRow>('ReportPlan', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      name: { type: DataTypes.STRING(200), allowNull: false },
+      kind: { type: DataTypes.STRING(20), allowNull: false },
+      dueWorkingDays: { type: DataTypes.INTEGER, allowNull: false },
+      eventKinds: { type: DataTypes.TEXT, allowNull: false },
+      status: { type: DataTypes.STRING(20), allowNull: false, defaultValue: 'active' },
+    }, opts('report_plans')),
+    ReportSubmission: d<ReportSubmissionRow>('ReportSubmission', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      planId: { type: DataTypes.INTEGER, allowNull: false },
+      covers: { type: DataTypes.STRING(40), allowNull: false },
+      externalId: DataTypes.STRING(100),
+      submittedAt: { type: DataTypes.DATE, allowNull: false },
+      title: DataTypes.STRING(300),
+      contentHash: { type: DataTypes.STRING(64), allowNull: false },
+    }, opts('report_submissions')),
+    Position: d<PositionRow>('Position', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      role: { type: DataTypes.STRING(100), allowNull: false },
+      count: { type: DataTypes.INTEGER, allowNull: false },
+      qualifications: { type: DataTypes.TEXT, allowNull: false },
+      toleranceWorkingDays: { type: DataTypes.INTEGER, allowNull: false },
+    }, opts('positions')),
+    Person: d<PersonRow>('Person', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      externalId: { type: DataTypes.STRING(100), allowNull: false },
+      name: { type: DataTypes.STRING(100), allowNull: false },
+      role: { type: DataTypes.STRING(100), allowNull: false },
+      startDate: { type: DataTypes.DATEONLY, allowNull: false },
+      endDate: DataTypes.DATEONLY,
+      qualifications: { type: DataTypes.TEXT, allowNull: false },
+      securityAgreement: { type: DataTypes.BOOLEAN, allowNull: false },
+      noCriminalRecord: { type: DataTypes.BOOLEAN, allowNull: false },
+      securityTrainingDate: DataTypes.DATEONLY,
+      contentHash: { type: DataTypes.STRING(64), allowNull: false },
+    }, opts('people')),
+    Event: d<EventRow>('Event', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      kind: { type: DataTypes.STRING(30), allowNull: false },
+      externalId: DataTypes.STRING(100),
+      occurredAt: { type: DataTypes.DATE, allowNull: false },
+      system: DataTypes.STRING(200),
+      title: { type: DataTypes.STRING(500), allowNull: false },
+      details: { type: DataTypes.TEXT, allowNull: false },
+      recordedBy: DataTypes.INTEGER,
+      status: { type: DataTypes.STRING(20), allowNull: false, defaultValue: 'active' },
+      withdrawnReason: DataTypes.TEXT,
+    }, opts('events')),
+    ImportMapping: d<ImportMappingRow>('ImportMapping', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      kind: { type: DataTypes.STRING(30), allowNull: false },
+      mapping: { type: DataTypes.TEXT, allowNull: false },
+    }, opts('import_mappings')),
   };
 }

@@ -3,6 +3,7 @@
 import express, { NextFunction, Request, Response } from 'express';
 import type { Config } from './config';
 import type { Database } from './db';
+import { CalendarYearMissingError } from '../scoring/calendar';
 import { ApiError } from './errors';
 import { apiRouter } from './routes/api';
 import { openApiDocument } from './openapi';
@@ -13,7 +14,8 @@ export function createApp(db: Database, config: Config) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 1);
-  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  app.use(express.json({ limit: '5mb', type: ['application/json', 'application/*+json'] }));
+  app.use(express.text({ limit: '1mb', type: ['text/csv', 'text/plain'] }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -34,7 +36,27 @@ export function createApp(db: Database, config: Config) {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     void _next;
     if (err instanceof ApiError) {
-      res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
+      const extra = err as ApiError & { rows?: unknown; truncated?: boolean };
+      res.status(err.status).json({
+        error: {
+          code: err.code,
+          message: err.message,
+          details: err.details,
+          ...(extra.rows !== undefined ? { rows: extra.rows, truncated: !!extra.truncated } : {}),
+        },
+      });
+      return;
+    }
+    if (err instanceof CalendarYearMissingError) {
+      res.status(409).json({ error: { code: 'calendar_missing', message: err.message, details: [{ path: 'calendar', message: err.message }] } });
+      return;
+    }
+    const upload = err as { code?: string; name?: string };
+    if (upload && upload.name === 'MulterError') {
+      const tooBig = upload.code === 'LIMIT_FILE_SIZE';
+      res.status(tooBig ? 413 : 400).json({
+        error: { code: tooBig ? 'too_large' : 'invalid_upload', message: tooBig ? '上传文件过大' : '上传内容无效（文件请放在表单字段 file 中）', details: [] },
+      });
       return;
     }
     const e = err as { type?: string; status?: number; name?: string };

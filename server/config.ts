@@ -12,6 +12,8 @@ export interface Config {
   /** argon2id memory cost in KiB (OWASP minimum 19 MiB; cheaper only in tests) */
   argon2MemoryKiB: number;
   env: string;
+  /** largest accepted import file, in megabytes */
+  uploadMaxMb: number;
 }
 
 export class ConfigError extends Error {}
@@ -42,5 +44,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlHours: int('TOKEN_TTL_HOURS', env.TOKEN_TTL_HOURS, 12, 1, 24 * 90),
     argon2MemoryKiB: int('ARGON2_MEMORY_KIB', env.ARGON2_MEMORY_KIB, isTest ? 1024 : 19456, 64, 4 * 1024 * 1024),
     env: env.NODE_ENV || 'development',
+    uploadMaxMb: int('UPLOAD_MAX_MB', env.UPLOAD_MAX_MB, 200, 1, 2048),
   };
 }

@@ -7,6 +7,7 @@ import { Umzug, SequelizeStorage } from 'umzug';
 import { defineModels, Models } from '../models';
 import * as m001 from '../models/migrations/001-core';
 import * as m002 from '../models/migrations/002-template-v1';
+import * as m003 from '../models/migrations/003-evidence';
 
 export interface Database {
   sequelize: Sequelize;
@@ -20,6 +21,7 @@ type Migration = { up(p: { context: QueryInterface }): Promise<void>; down(p: { 
 const MIGRATIONS: [string, Migration][] = [
   ['001-core', m001],
   ['002-template-v1', m002],
+  ['003-evidence', m003],
 ];
 
 export function openDatabase(url: string, opts: { logging?: boolean } = {}): Database {

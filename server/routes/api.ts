@@ -1,9 +1,15 @@
 // JSON API v1. Routes only parse, authenticate and delegate: the rules live in services/
 // and scoring/. Every route checks the role in the service it calls.
+import fs from 'node:fs';
+import path from 'node:path';
 import { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import multer from 'multer';
 import { invalidField, unauthorized } from '../errors';
 import * as assessment from '../services/assessment';
+import * as calendar from '../services/calendar';
 import * as contracts from '../services/contracts';
+import * as evidence from '../services/evidence';
+import * as imports from '../services/imports';
 import { Actor, Ctx } from '../services/context';
 import * as ledger from '../services/ledger';
 import * as templates from '../services/templates';
@@ -42,6 +48,22 @@ function bearer(req: Request): string | null {
 
 export function apiRouter(ctx: Ctx): Router {
   const r = Router();
+  const tmpDir = path.join(ctx.config.dataDir, 'uploads', 'tmp');
+  const uploader = multer({ dest: tmpDir, limits: { fileSize: ctx.config.uploadMaxMb * 1024 * 1024, files: 1, fields: 10 } });
+  /** multipart field `file` (CSV or XLSX) and optional `mapping` (JSON) → import; the temporary file is always removed. */
+  const upload = (kind: imports.ImportKind): RequestHandler => (req, res, next) => {
+    fs.mkdirSync(tmpDir, { recursive: true });
+    uploader.single('file')(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      const file = req.file;
+      imports.importFile(ctx, me(req), intParam(req, 'id'), kind, file, req.body?.mapping).then(
+        (body) => res.status(200).json(body),
+        (e) => next(e),
+      ).finally(() => {
+        if (file) fs.rm(file.path, { force: true }, () => undefined);
+      });
+    });
+  };
 
   r.post('/auth/token', h((req) => users.issueToken(ctx, req.body)));
 
@@ -107,6 +129,44 @@ export function apiRouter(ctx: Ctx): Router {
     assessment.setPaymentStatus(ctx, me(req), intParam(req, 'id'), intParam(req, 'n'), req.body)));
 
   r.get('/audit', h((req) => assessment.listAudit(ctx, me(req), req.query)));
+
+  // ---- working calendar
+  r.get('/calendar', h(() => calendar.listYears(ctx)));
+  r.get('/calendar/:year', h((req) => calendar.getYear(ctx, intParam(req, 'year'))));
+  r.put('/calendar/:year', h((req) =>
+    calendar.importYear(ctx, me(req), intParam(req, 'year'), typeof req.body === 'string' ? { days: calendar.parseCalendarCsv(req.body) } : req.body)));
+  r.put('/calendar/days/:date', h((req) => calendar.setDay(ctx, me(req), String(req.params.date), req.body)));
+
+  // ---- evidence
+  const c = '/contracts/:id';
+  const cid = (req: Request) => intParam(req, 'id');
+  r.get(`${c}/sla-policy`, h((req) => evidence.getPolicy(ctx, me(req), cid(req))));
+  r.put(`${c}/sla-policy`, h((req) => evidence.putPolicy(ctx, me(req), cid(req), req.body)));
+  r.get(`${c}/tickets`, h((req) => evidence.listTickets(ctx, me(req), cid(req), req.query)));
+  r.post(`${c}/tickets`, h((req) => evidence.postTickets(ctx, me(req), cid(req), req.body)));
+  r.post(`${c}/tickets/import`, upload('tickets'));
+  r.get(`${c}/tickets/:externalId`, h((req) => evidence.getTicket(ctx, me(req), cid(req), String(req.params.externalId))));
+  r.get(`${c}/inspection-plans`, h((req) => evidence.listInspectionPlans(ctx, me(req), cid(req))));
+  r.post(`${c}/inspection-plans`, h((req) => evidence.createInspectionPlan(ctx, me(req), cid(req), req.body), 201));
+  r.get(`${c}/inspections`, h((req) => evidence.listInspections(ctx, me(req), cid(req), req.query)));
+  r.post(`${c}/inspections`, h((req) => evidence.recordInspection(ctx, me(req), cid(req), req.body), 201));
+  r.post(`${c}/inspections/import`, upload('inspections'));
+  r.get(`${c}/report-plans`, h((req) => evidence.listReportPlans(ctx, me(req), cid(req))));
+  r.post(`${c}/report-plans`, h((req) => evidence.createReportPlan(ctx, me(req), cid(req), req.body), 201));
+  r.get(`${c}/report-submissions`, h((req) => evidence.listReportSubmissions(ctx, me(req), cid(req))));
+  r.post(`${c}/report-submissions`, h((req) => evidence.submitReport(ctx, me(req), cid(req), req.body), 201));
+  r.post(`${c}/report-submissions/import`, upload('report_submissions'));
+  r.get(`${c}/positions`, h((req) => evidence.listPositions(ctx, me(req), cid(req))));
+  r.put(`${c}/positions`, h((req) => evidence.putPositions(ctx, me(req), cid(req), req.body)));
+  r.get(`${c}/people`, h((req) => evidence.listPeople(ctx, me(req), cid(req))));
+  r.post(`${c}/people`, h((req) => evidence.upsertPeople(ctx, me(req), cid(req), req.body)));
+  r.post(`${c}/people/import`, upload('people'));
+  r.get(`${c}/events`, h((req) => evidence.listEvents(ctx, me(req), cid(req), req.query)));
+  r.post(`${c}/events`, h((req) => evidence.recordEvent(ctx, me(req), cid(req), req.body), 201));
+  r.post(`${c}/events/:eventId/withdraw`, h((req) => evidence.withdrawEvent(ctx, me(req), cid(req), intParam(req, 'eventId'), req.body)));
+  r.post(`${c}/detect`, h((req) => evidence.detectAll(ctx, me(req), cid(req))));
+  r.get(`${c}/import-mappings/:kind`, h((req) => imports.getMapping(ctx, me(req), cid(req), String(req.params.kind))));
+  r.put(`${c}/import-mappings/:kind`, h((req) => imports.putMapping(ctx, me(req), cid(req), String(req.params.kind), req.body)));
 
   return r;
 }

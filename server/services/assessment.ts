@@ -10,6 +10,7 @@ import { Actor, audit, big, bool, Ctx, iso, requireRole } from './context';
 import { ContractBundle, loadVisibleBundle, serializeInstallment, serializePeriod } from './contracts';
 import { formatUnits } from './ledger';
 import { loadTemplate } from './templates';
+import { parseTrace } from './detection';
 
 interface LineRecord extends ScoredLine {
   periodNumber: number;
@@ -17,6 +18,8 @@ interface LineRecord extends ScoredLine {
   occurredAt: string | Date | null;
   evidence: string | null;
   source: string;
+  sourceKey: string | null;
+  trace: string | null;
   recordedBy: number | null;
   createdAt: string | Date;
 }
@@ -31,7 +34,7 @@ interface RatingRecord extends ScoredRating {
 async function activeLines(ctx: Ctx, contractId: number, period?: number): Promise<LineRecord[]> {
   const sql =
     'SELECT id, period_number AS "periodNumber", item_number AS "itemNumber", rule_code AS "ruleCode", units, points, ' +
-    'reason, occurred_at AS "occurredAt", evidence, source, recorded_by AS "recordedBy", created_at AS "createdAt", status ' +
+    'reason, occurred_at AS "occurredAt", evidence, source, source_key AS "sourceKey", trace, recorded_by AS "recordedBy", created_at AS "createdAt", status ' +
     `FROM ledger_lines WHERE contract_id = :contractId AND status = 'active'` +
     (period ? ' AND period_number = :period' : '') +
     ' ORDER BY id';
@@ -85,6 +88,8 @@ function serializeScorecard(bundle: ContractBundle, period: PeriodRow, sc: Score
         occurredAt: isoText(l.occurredAt),
         evidence: l.evidence,
         source: l.source,
+        sourceKey: l.sourceKey,
+        trace: parseTrace(l),
         recordedBy: l.recordedBy,
         createdAt: isoText(l.createdAt),
       })),

@@ -12,6 +12,7 @@ import { Joi, validate } from '../validate';
 import { Actor, audit, big, Ctx, iso, requireRole } from './context';
 import { clauseOf, ContractBundle, loadVisibleBundle } from './contracts';
 import { loadTemplate } from './templates';
+import { parseTrace } from './detection';
 
 const LOCKED: PeriodRow['status'][] = ['signed', 'locked'];
 
@@ -56,6 +57,8 @@ export function serializeLine(l: LedgerLineRow) {
     occurredAt: iso(l.occurredAt),
     evidence: l.evidence ?? null,
     source: l.source,
+    sourceKey: l.sourceKey ?? null,
+    trace: parseTrace(l),
     status: l.status,
     recordedBy: l.recordedBy ?? null,
     createdAt: iso(l.createdAt),

@@ -1,0 +1,142 @@
+// Writes what a detector proposes into the ledger, inside the caller's transaction:
+// new lines added, lines whose evidence changed withdrawn (never deleted), signed periods
+// untouched. One audit entry per run lists what changed.
+import { Op, Transaction } from 'sequelize';
+import { LedgerLineRow } from '../../models';
+import { ExistingLine, PeriodSpan, ProposedLine, reconcile, traceText } from '../../scoring/detection';
+import { linePoints } from '../../scoring/scorecard';
+import { findRule } from '../../scoring/template';
+import { Actor, audit, Ctx } from './context';
+import { ContractBundle } from './contracts';
+import { loadTemplate } from './templates';
+
+export type DetectionSource = 'sla' | 'inspection' | 'report' | 'staffing' | 'event';
+
+export interface DetectionSummary {
+  added: number;
+  withdrawn: number;
+  retraced: number;
+  unchanged: number;
+  skippedLocked: number;
+}
+
+export function periodSpans(bundle: ContractBundle): PeriodSpan[] {
+  return bundle.periods.map((p) => ({
+    number: p.number,
+    startDate: p.startDate,
+    endDate: p.endDate,
+    locked: p.status === 'signed' || p.status === 'locked',
+  }));
+}
+
+/**
+ * @param scopeKeys when given, only existing lines with one of these source keys are compared
+ *   (a change to one ticket re-examines that ticket's line only).
+ */
+export async function applyDetection(
+  ctx: Ctx,
+  t: Transaction,
+  actor: Actor,
+  bundle: ContractBundle,
+  source: DetectionSource,
+  proposed: readonly ProposedLine[],
+  scopeKeys?: readonly string[],
+): Promise<DetectionSummary> {
+  const contractId = bundle.contract.id;
+  const { LedgerLine } = ctx.db.models;
+  const where: Record<string | symbol, unknown> = { contractId, source, status: 'active' };
+  if (scopeKeys) {
+    if (scopeKeys.length === 0) return { added: 0, withdrawn: 0, retraced: 0, unchanged: 0, skippedLocked: 0 };
+    // A small scope is filtered in SQL; a large one is filtered in memory below.
+    if (scopeKeys.length <= 500) where.sourceKey = { [Op.in]: [...scopeKeys] };
+  }
+  const existing = (await LedgerLine.findAll({
+    where,
+    attributes: ['id', 'sourceKey', 'periodNumber', 'itemNumber', 'ruleCode', 'units', 'reason', 'trace'],
+    raw: true,
+    transaction: t,
+  })) as unknown as ExistingLine[];
+  const scope = scopeKeys ? new Set(scopeKeys) : null;
+  const scoped = scope ? existing.filter((l) => l.sourceKey !== null && scope.has(l.sourceKey)) : existing;
+  const periods = periodSpans(bundle);
+  const r = reconcile(scoped, proposed, periods);
+
+  const now = new Date();
+  if (r.withdraw.length) {
+    // Group by reason so each update is one statement.
+    const byReason = new Map<string, number[]>();
+    for (const w of r.withdraw) byReason.set(w.reason, [...(byReason.get(w.reason) ?? []), w.line.id]);
+    for (const [reason, ids] of byReason) {
+      for (let i = 0; i < ids.length; i += 500) {
+        await LedgerLine.update(
+          { status: 'withdrawn', withdrawnReason: reason, withdrawnBy: actor.id || null, withdrawnAt: now },
+          { where: { id: ids.slice(i, i + 500), status: 'active' }, transaction: t },
+        );
+      }
+    }
+  }
+  for (const { line, proposed: p } of r.retrace) {
+    await LedgerLine.update({ reason: p.reason, trace: traceText(p.trace) }, { where: { id: line.id }, transaction: t });
+  }
+  let addedIds: number[] = [];
+  if (r.add.length) {
+    const rows = [];
+    for (const p of r.add) {
+      const period = bundle.periods.find((x) => x.number === p.periodNumber)!;
+      const template = await loadTemplate(ctx, period.templateVersion);
+      const { rule } = findRule(template, p.itemNumber, p.ruleCode);
+      if (!rule) throw new Error(`detector proposed rule ${p.ruleCode} not in table version ${template.version}`);
+      rows.push({
+        contractId,
+        periodNumber: p.periodNumber,
+        itemNumber: p.itemNumber,
+        ruleCode: p.ruleCode,
+        units: p.units * 100,
+        points: linePoints(rule, p.units * 100),
+        reason: p.reason,
+        occurredAt: p.occurredAt,
+        evidence: null,
+        source,
+        sourceKey: p.sourceKey,
+        trace: traceText(p.trace),
+        recordedBy: actor.id || null,
+        status: 'active',
+      });
+    }
+    for (let i = 0; i < rows.length; i += 1000) {
+      const created = await LedgerLine.bulkCreate(rows.slice(i, i + 1000), { transaction: t, returning: ['id'] });
+      addedIds = addedIds.concat(created.map((c) => c.get('id') as number));
+    }
+  }
+  const summary: DetectionSummary = {
+    added: r.add.length,
+    withdrawn: r.withdraw.length,
+    retraced: r.retrace.length,
+    unchanged: r.unchanged,
+    skippedLocked: r.skippedLocked.length,
+  };
+  if (summary.added || summary.withdrawn || summary.retraced) {
+    await audit(ctx, t, actor, {
+      action: `detection.${source}`,
+      entity: 'ledger_line',
+      contractId,
+      before: { withdrawn: r.withdraw.map((w) => ({ id: w.line.id, sourceKey: w.line.sourceKey, reason: w.reason })) },
+      after: {
+        ...summary,
+        added: r.add.map((p, i) => ({ id: addedIds[i] ?? null, sourceKey: p.sourceKey, item: p.itemNumber, rule: p.ruleCode, units: p.units })),
+        retraced: r.retrace.map((x) => x.line.id),
+      },
+    });
+  }
+  return summary;
+}
+
+export function parseTrace(line: Pick<LedgerLineRow, 'trace'>): string[] {
+  if (!line.trace) return [];
+  try {
+    const t = JSON.parse(line.trace);
+    return Array.isArray(t) ? t.map(String) : [String(t)];
+  } catch {
+    return [line.trace];
+  }
+}
