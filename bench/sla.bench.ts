@@ -71,27 +71,34 @@ function main() {
   const tablesMs = performance.now() - t0;
   console.log(`calendar: compile ${compileMs.toFixed(2)} ms, year tables 2025-2026 ${tablesMs.toFixed(2)} ms`);
 
+  // every evaluation builds its deadlines, elapsed times, breaches, holidays and trace lines
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let breached = 0;
   let traceLines = 0;
   for (let run = 0; run < RUNS; run++) {
     breached = 0;
     traceLines = 0;
     const start = performance.now();
+    const cpu = process.cpuUsage();
     for (const { ticket, level } of tickets) {
       const e = evaluateTicket(ticket, level, cal, now);
       if (e.breaches.length > 0) breached += 1;
       traceLines += e.trace.length;
     }
+    const used = process.cpuUsage(cpu);
     times.push(performance.now() - start);
+    cpuTimes.push((used.user + used.system) / 1000);
   }
   const first = times[0];
-  const best = Math.min(...times);
   const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  const rate = (ms: number) => Math.round((TICKETS / ms) * 1000).toLocaleString('en-US');
   console.log(`tickets: ${TICKETS.toLocaleString('en-US')} (${breached} breached, ${traceLines} trace lines)`);
-  console.log(`first run (cold): ${first.toFixed(1)} ms  = ${Math.round((TICKETS / first) * 1000).toLocaleString('en-US')} tickets/s`);
-  console.log(`median of ${RUNS}:  ${median.toFixed(1)} ms  = ${Math.round((TICKETS / median) * 1000).toLocaleString('en-US')} tickets/s (best ${best.toFixed(1)} ms)`);
-  console.log(`target: < 1000 ms for 100,000 tickets → ${first < 1000 ? 'met' : 'NOT met'}`);
+  const medianCpu = [...cpuTimes].sort((a, b) => a - b)[Math.floor(cpuTimes.length / 2)];
+  // CPU time includes the garbage collector's helper threads; wall time suffers on a busy machine
+  console.log(`first run (cold): ${first.toFixed(1)} ms total = ${rate(first)} tickets/s (CPU ${cpuTimes[0].toFixed(1)} ms)`);
+  console.log(`median of ${RUNS} runs: ${median.toFixed(1)} ms total = ${rate(median)} tickets/s (CPU ${medianCpu.toFixed(1)} ms)`);
+  console.log(`target < 1000 ms per 100,000 tickets: ${first < 1000 * (TICKETS / 100_000) ? 'met' : 'NOT met'}`);
 }
 
 main();

@@ -586,7 +586,8 @@ export interface SlaPolicy {
 }
 
 export interface TicketRecord extends SlaTicket {
-  id: number;
+  /** database id, when stored (the ledger keys a ticket's line by its external id) */
+  id?: number;
   type: string | null;
   severity: string;
   system: string | null;
@@ -597,6 +598,9 @@ export const DEFAULT_ITEM_BY_TICKET_TYPE: Record<string, number> = { 故障: 10,
 export function ruleForTicket(policy: SlaPolicy, type: string | null): string {
   return (type !== null && policy.ruleByTicketType[type]) || policy.ruleByTicketType.default || '4a';
 }
+
+/** The source key of a ticket's ledger line: external ids are unique within a contract. */
+export const ticketKey = (externalId: string) => `ticket:${externalId}`;
 
 export function detectSlaBreaches(
   tickets: readonly TicketRecord[],
@@ -610,14 +614,16 @@ export function detectSlaBreaches(
   for (const ticket of tickets) {
     const level = levels.get(ticket.severity);
     if (!level) continue; // refused on input; a level removed from the policy later stops counting
+    const quick = evaluateTicket(ticket, level, cal, now, { trace: false });
+    if (quick.breaches.length === 0 || !quick.firstMissedDeadline) continue;
     const ev = evaluateTicket(ticket, level, cal, now);
-    if (ev.breaches.length === 0 || !ev.firstMissedDeadline) continue;
+    if (!ev.firstMissedDeadline) continue;
     const period = periodForDeduction(periods, cal.localDate(ev.firstMissedDeadline));
     if (!period) continue;
     const rule = ruleForTicket(policy, ticket.type);
     const missed = ev.breaches.map((b) => (b === 'response' ? '响应' : '解决')).join('、');
     out.push({
-      sourceKey: `ticket:${ticket.id}`,
+      sourceKey: ticketKey(ticket.externalId),
       periodNumber: period.number,
       itemNumber: Number(rule.replace(/[a-z]+$/, '')),
       ruleCode: rule,

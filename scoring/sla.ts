@@ -61,10 +61,7 @@ export interface SlaEvaluation {
   makeupDays: CalendarDay[];
   pausesCounted: TicketPause[];
   pausesIgnored: TicketPause[];
-  /**
-   * Human-readable Chinese lines. Built on first read (then kept), from values copied at
-   * evaluation: an enumerable property like the others (JSON, spread and deep-equal see it).
-   */
+  /** human-readable Chinese lines */
   trace: string[];
 }
 
@@ -185,14 +182,13 @@ function assessLimit(ctx: ClockCtx, kind: SlaLimitKind, limitMinutes: number | n
   return { kind, limit: limitMinutes, deadline, elapsed, event, missed };
 }
 
-/** What the trace needs, copied at evaluation so that a later read gives the same lines. */
+/** What the trace is made of. */
 interface TraceInput {
   cal: CompiledCalendar;
-  externalId: string;
+  ticket: SlaTicket;
   levelName: string;
   working: boolean;
   now: number;
-  responseRecorded: boolean;
   open: boolean;
   results: LimitResult[];
   breaches: SlaLimitKind[];
@@ -200,10 +196,21 @@ interface TraceInput {
   holidays: CalendarDay[];
   makeupDays: CalendarDay[];
   weekendDays: number;
-  pauses: { start: number; end: number | null; reason: string; confirmed: boolean }[];
 }
 
-export function evaluateTicket(ticket: SlaTicket, level: SlaLevel, cal: CompiledCalendar, now: Date): SlaEvaluation {
+/**
+ * @param opts.trace false skips the explanation (holidays, make-up days, trace lines are left
+ *   empty): the figures are the same. Bulk detection evaluates every ticket this way and
+ *   explains only the breaching ones.
+ */
+export function evaluateTicket(
+  ticket: SlaTicket,
+  level: SlaLevel,
+  cal: CompiledCalendar,
+  now: Date,
+  opts: { trace?: boolean } = {},
+): SlaEvaluation {
+  const explainIt = opts.trace !== false;
   const created = ticket.createdAt.getTime();
   const nowMs = now.getTime();
   const working = level.clock === 'working';
@@ -219,9 +226,10 @@ export function evaluateTicket(ticket: SlaTicket, level: SlaLevel, cal: Compiled
 
   const response = assessLimit(ctx, 'response', level.responseMinutes, respondedAt, nowMs);
   const resolution = assessLimit(ctx, 'resolution', level.resolutionMinutes, resolvedAt, nowMs);
+  const results = [response, resolution];
   const breaches: SlaLimitKind[] = [];
   let firstMissed: number | null = null;
-  for (const r of [response, resolution]) {
+  for (const r of results) {
     if (!r.missed) continue;
     breaches.push(r.kind);
     if (firstMissed === null || (r.deadline as number) < firstMissed) firstMissed = r.deadline;
@@ -232,30 +240,27 @@ export function evaluateTicket(ticket: SlaTicket, level: SlaLevel, cal: Compiled
   let makeupDays: CalendarDay[] = [];
   let weekendDays = 0;
   const spanEnd = resolvedAt ?? nowMs;
-  if (working && spanEnd > created) {
+  if (explainIt && working && spanEnd > created) {
     const ex = cal.explain(created, spanEnd);
     holidays = ex.holidays;
     makeupDays = ex.makeupDays;
     weekendDays = ex.weekendDays;
   }
 
-  const input: TraceInput = {
+  const trace = !explainIt ? [] : buildTrace({
     cal,
-    externalId: ticket.externalId,
+    ticket,
     levelName: level.name ?? level.code,
     working,
     now: nowMs,
-    responseRecorded: ticket.respondedAt !== null,
     open,
-    results: [response, resolution],
-    breaches: breaches.slice(),
+    results,
+    breaches,
     firstMissed,
     holidays,
     makeupDays,
     weekendDays,
-    pauses: ticket.pauses.map((p) => ({ start: p.start.getTime(), end: p.end === null ? null : p.end.getTime(), reason: p.reason, confirmed: p.confirmed })),
-  };
-  let trace: string[] | null = null;
+  });
 
   return {
     responseDeadline: response.deadline === null ? null : new Date(response.deadline),
@@ -269,14 +274,7 @@ export function evaluateTicket(ticket: SlaTicket, level: SlaLevel, cal: Compiled
     makeupDays,
     pausesCounted,
     pausesIgnored,
-    // built on first read and kept: most evaluations of a period never show their trace
-    get trace(): string[] {
-      if (trace === null) trace = buildTrace(input);
-      return trace;
-    },
-    set trace(lines: string[]) {
-      trace = lines;
-    },
+    trace,
   };
 }
 
@@ -287,7 +285,7 @@ function buildTrace(t: TraceInput): string[] {
   const style = t.working ? 'hours' : 'days';
   for (const r of t.results) {
     const names = LIMIT_NAMES[r.kind];
-    const head = `工单 #${t.externalId}（${t.levelName}）：${names.limit}时限`;
+    const head = `工单 #${t.ticket.externalId}（${t.levelName}）：${names.limit}时限`;
     if (r.limit === null) {
       trace.push(`${head}未设定，不考核`);
       continue;
@@ -295,7 +293,7 @@ function buildTrace(t: TraceInput): string[] {
     let when: string;
     if (r.event !== null) {
       when =
-        r.kind === 'response' && !t.responseRecorded
+        r.kind === 'response' && t.ticket.respondedAt === null
           ? `未记录响应时间，以解决时间 ${cal.formatLocal(r.event)} 作为响应时间`
           : `${cal.formatLocal(r.event)} ${names.event}`;
     } else when = `截至 ${cal.formatLocal(t.now)} 尚未${names.event}`;
@@ -306,14 +304,16 @@ function buildTrace(t: TraceInput): string[] {
     );
   }
 
-  for (const run of holidayRuns(t.holidays)) {
-    const range = run.from === run.to ? run.from : `${run.from} 至 ${run.to}`;
-    trace.push(`${range} ${run.names.join('、')}假期不计时`);
+  if (t.holidays.length > 0) {
+    for (const run of holidayRuns(t.holidays)) {
+      const range = run.from === run.to ? run.from : `${run.from} 至 ${run.to}`;
+      trace.push(`${range} ${run.names.join('、')}假期不计时`);
+    }
   }
   for (const d of t.makeupDays) trace.push(`${d.date}（${weekdayName(d.date)}）${d.name}，按工作日计时`);
   if (t.weekendDays > 0) trace.push(`期间周末 ${t.weekendDays} 天不计时`);
 
-  for (const p of t.pauses) {
+  for (const p of t.ticket.pauses) {
     const start = cal.formatLocal(p.start);
     let range: string;
     if (p.end === null) range = `${start} 起`;
@@ -336,10 +336,9 @@ function buildTrace(t: TraceInput): string[] {
 
 /** days since 1970-01-01 of 'YYYY-MM-DD' (no allocation; the dates come from a compiled calendar) */
 function dayNumber(date: string): number {
-  const d = (i: number) => date.charCodeAt(i) - 48;
-  let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
-  const m = d(5) * 10 + d(6);
-  const day = d(8) * 10 + d(9);
+  let y = (date.charCodeAt(0) - 48) * 1000 + (date.charCodeAt(1) - 48) * 100 + (date.charCodeAt(2) - 48) * 10 + date.charCodeAt(3) - 48;
+  const m = (date.charCodeAt(5) - 48) * 10 + date.charCodeAt(6) - 48;
+  const day = (date.charCodeAt(8) - 48) * 10 + date.charCodeAt(9) - 48;
   y -= m <= 2 ? 1 : 0;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;

@@ -39,15 +39,6 @@ export function openDatabase(url: string, opts: { logging?: boolean } = {}): Dat
       // instead of deadlocking on a lock upgrade.
       transactionType: Transaction.TYPES.IMMEDIATE,
       retry: { max: 5 },
-      hooks: {
-        afterConnect: async (conn: unknown) => {
-          const db = conn as { run(sql: string, cb: (err: Error | null) => void): void };
-          const run = (sql: string) => new Promise<void>((res, rej) => db.run(sql, (e) => (e ? rej(e) : res())));
-          await run('PRAGMA journal_mode = WAL');
-          await run('PRAGMA busy_timeout = 10000');
-          await run('PRAGMA foreign_keys = ON');
-        },
-      },
     });
   } else {
     dialect = 'postgres';
@@ -57,6 +48,7 @@ export function openDatabase(url: string, opts: { logging?: boolean } = {}): Dat
       pool: { max: 10, min: 0, idle: 10000 },
     });
   }
+  if (dialect === 'sqlite') configureSqliteConnections(sequelize);
   const models = defineModels(sequelize);
   const umzug = new Umzug<QueryInterface>({
     migrations: MIGRATIONS.map(([name, mod]) => ({
@@ -79,6 +71,34 @@ export function openDatabase(url: string, opts: { logging?: boolean } = {}): Dat
     async close() {
       await sequelize.close();
     },
+  };
+}
+
+interface SqliteConnection {
+  configure(option: 'busyTimeout', ms: number): void;
+  run(sql: string, cb: (err: Error | null) => void): void;
+  omsConfigured?: boolean;
+}
+
+/**
+ * Sequelize's SQLite dialect opens one connection per transaction and runs no connect hooks,
+ * so every new connection is configured here: WAL (readers never wait for the writer), a busy
+ * timeout (a second writer waits instead of failing at once), foreign keys on.
+ */
+function configureSqliteConnections(sequelize: Sequelize): void {
+  const cm = (sequelize as unknown as { connectionManager: { getConnection(o?: unknown): Promise<SqliteConnection> } }).connectionManager;
+  const original = cm.getConnection.bind(cm);
+  cm.getConnection = async (options?: unknown) => {
+    const conn = await original(options);
+    if (!conn.omsConfigured) {
+      conn.omsConfigured = true;
+      conn.configure('busyTimeout', 15000);
+      const run = (sql: string) => new Promise<void>((res, rej) => conn.run(sql, (e) => (e ? rej(e) : res())));
+      await run('PRAGMA journal_mode = WAL');
+      await run('PRAGMA synchronous = NORMAL');
+      await run('PRAGMA foreign_keys = ON');
+    }
+    return conn;
   };
 }
 

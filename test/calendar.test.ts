@@ -358,6 +358,36 @@ describe('working hours validation and calendar specification', () => {
 });
 
 describe('working calendar: time zones', () => {
+  it('after a year is first used, calls make no Intl call (Asia/Shanghai and a DST zone)', () => {
+    for (const zone of ['Asia/Shanghai', 'Europe/Berlin']) {
+      const c = chinaCalendar(DEFAULT_WORKING_HOURS, zone);
+      c.workingMinutesBetween(c.instantOf('2025-01-01'), c.instantOf('2025-12-31')); // builds 2025
+      const proto = Intl.DateTimeFormat.prototype;
+      const original = proto.formatToParts;
+      let calls = 0;
+      proto.formatToParts = function (this: Intl.DateTimeFormat, date?: Date | number) {
+        calls += 1;
+        return original.call(this, date);
+      };
+      try {
+        const r = rng(5);
+        const lo = cst('2025-02-01 00:00');
+        for (let k = 0; k < 1000; k++) {
+          const a = lo + Math.floor(r() * 250 * DAY);
+          const b = a + Math.floor(r() * 10 * DAY);
+          c.workingMinutesBetween(a, b);
+          c.addWorkingMinutes(a, 600);
+          c.explain(a, b);
+          c.formatLocal(b);
+          c.isWorkingDay(c.localDate(a));
+        }
+      } finally {
+        proto.formatToParts = original;
+      }
+      expect(calls, zone).to.equal(0);
+    }
+  });
+
   it('a fixed +08:00 zone gives the same results as Asia/Shanghai', () => {
     const sh = chinaCalendar();
     const fixed = chinaCalendar(DEFAULT_WORKING_HOURS, 'Etc/GMT-8'); // POSIX sign: GMT-8 is UTC+08:00

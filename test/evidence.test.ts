@@ -1,7 +1,7 @@
 // Evidence through the API: SLA policy and tickets, inspections, reports, staffing, events,
 // detection into the ledger, signed periods left alone. SQLite and PostgreSQL.
 import { expect } from 'chai';
-import { auth, describeEachDb, seed002Contract, TestEnv } from './helpers';
+import { auth, describeEachDb, SEED000_POLICY, seed002Contract, TestEnv } from './helpers';
 
 type Line = { id: number; item: number; rule: string; units: string; points: string; period: number; status: string; source: string; sourceKey: string; trace: string[]; reason: string };
 
@@ -10,16 +10,6 @@ async function lines(env: TestEnv, contractId: number, source?: string): Promise
   expect(res.status).to.equal(200);
   return (res.body as Line[]).filter((l) => !source || l.source === source);
 }
-
-export const SEED000_POLICY = {
-  workingHours: [{ start: '08:00', end: '17:30' }],
-  levels: [
-    { code: '高', responseMinutes: 30, resolutionMinutes: 240, clock: 'working' },
-    { code: '中', responseMinutes: 60, resolutionMinutes: 720, clock: 'working' },
-    { code: '低', responseMinutes: 120, resolutionMinutes: 1440, clock: 'working' },
-    { code: 'P1', responseMinutes: 5, resolutionMinutes: 120, clock: 'calendar' },
-  ],
-};
 
 describeEachDb('evidence', (get) => {
   let id: number;
@@ -83,7 +73,7 @@ describeEachDb('evidence', (get) => {
       expect(t2.body.sla.breached).to.deep.equal([]);
       const ls = await lines(env, cid, 'sla');
       expect(ls).to.have.length(1);
-      expect(ls[0]).to.include({ item: 10, rule: '10a', points: '0.10', period: 1, sourceKey: `ticket:${t1.body.id}` });
+      expect(ls[0]).to.include({ item: 10, rule: '10a', points: '0.10', period: 1, sourceKey: 'ticket:GD-20250930-01' });
       expect(ls[0].trace.join('\n')).to.contain('国庆');
       expect(t1.body.sla.ledgerLine.id).to.equal(ls[0].id);
     });

@@ -125,3 +125,14 @@ export function seed002Contract(vendorId: number, code = 'GX2025-DLGK-C0062-B00'
     ],
   };
 }
+
+/** Seed 000's tiers as an SLA policy (高/中/低 in working time) plus a calendar-time P1. */
+export const SEED000_POLICY = {
+  workingHours: [{ start: '08:00', end: '17:30' }],
+  levels: [
+    { code: '高', responseMinutes: 30, resolutionMinutes: 240, clock: 'working' },
+    { code: '中', responseMinutes: 60, resolutionMinutes: 720, clock: 'working' },
+    { code: '低', responseMinutes: 120, resolutionMinutes: 1440, clock: 'working' },
+    { code: 'P1', responseMinutes: 5, resolutionMinutes: 120, clock: 'calendar' },
+  ],
+};

@@ -13,7 +13,7 @@ import { isAscii } from 'buffer';
 import { PassThrough, pipeline, Readable } from 'stream';
 import { TextDecoder } from 'util';
 import { parse as parseCsv, CsvError } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import ExcelJS from './exceljs';
 
 export type ImportFormat = 'csv' | 'xlsx';
 
@@ -376,7 +376,8 @@ interface WorkbookReaderInternals {
 interface WorksheetReaderInternals {
   id?: number | string;
   name?: string;
-  iterator?: { destroy?: () => void };
+  /** a temp file's fs.ReadStream when exceljs spooled the sheet, else a generator over the zip entry */
+  iterator?: unknown;
 }
 
 const XLSX_READ_OPTIONS = {
@@ -426,6 +427,36 @@ async function* guarded<T>(it: AsyncIterable<T>): AsyncGenerator<T> {
   }
 }
 
+/** The temp-file stream of a worksheet that exceljs spooled to disk, if it did. */
+function spooledStream(ws: WorksheetReaderInternals): Readable | null {
+  return ws.iterator instanceof Readable ? ws.iterator : null;
+}
+
+/** Closes a spooled sheet's stream; exceljs may delete its file while it is still opening. */
+function closeQuietly(stream: Readable): void {
+  stream.on('error', () => undefined);
+  stream.destroy();
+}
+
+/**
+ * Runs exceljs's sheet iterator to its end without reading the sheets. exceljs spools
+ * worksheets that precede the shared strings in the zip (the usual order in files saved by
+ * Excel) to temp files and deletes each one only when iteration moves past it; stopping early
+ * would leave them on disk until the process exits.
+ */
+async function drainSheets(sheets: AsyncIterator<ExcelJS.stream.xlsx.WorksheetReader>): Promise<void> {
+  try {
+    for (;;) {
+      const next = await sheets.next();
+      if (next.done) return;
+      const stream = spooledStream(next.value as unknown as WorksheetReaderInternals);
+      if (stream) closeQuietly(stream);
+    }
+  } catch {
+    // best effort: the read itself has already succeeded or failed
+  }
+}
+
 async function* readXlsx(file: string, opts: ReadOptions): AsyncGenerator<RawRow> {
   const target = opts.sheet ?? 1;
   if (!Number.isInteger(target) || target < 1) throw new RangeError(`sheet must be a positive integer, got ${target}`);
@@ -448,20 +479,40 @@ async function* readXlsx(file: string, opts: ReadOptions): AsyncGenerator<RawRow
   input.pipe(source);
   const workbook = new ExcelJS.stream.xlsx.WorkbookReader(source, XLSX_READ_OPTIONS);
   const internals = workbook as unknown as WorkbookReaderInternals;
+  const sheets = workbook[Symbol.asyncIterator]();
   let emitted = 0;
   let found = false;
+  let finished = false; // exceljs's iterator has ended (normally or by an error)
+  let spooled = false; // some sheet was spooled to a temp file
+  let targetStream: Readable | null = null;
+  let targetDone = false;
   try {
-    for await (const worksheet of guarded(workbook)) {
+    for (;;) {
+      let next: IteratorResult<ExcelJS.stream.xlsx.WorksheetReader>;
+      try {
+        next = await sheets.next();
+      } catch (e) {
+        finished = true;
+        throw xlsxError(e);
+      }
+      if (next.done) {
+        finished = true;
+        break;
+      }
+      const worksheet = next.value;
       emitted += 1;
       const ws = worksheet as unknown as WorksheetReaderInternals;
-      const sheets = internals.model?.sheets;
-      const index = sheets && ws.id !== undefined ? sheets.findIndex((s) => String(s.id) === String(ws.id)) : -1;
+      const stream = spooledStream(ws);
+      if (stream) spooled = true;
+      const model = internals.model?.sheets;
+      const index = model && ws.id !== undefined ? model.findIndex((s) => String(s.id) === String(ws.id)) : -1;
       const position = index >= 0 ? index + 1 : emitted;
       if (position !== target) {
-        ws.iterator?.destroy?.(); // a sheet spooled to a temp file: close it
+        if (stream) closeQuietly(stream);
         continue;
       }
       found = true;
+      targetStream = stream;
       const date1904 = internals.properties?.model?.date1904 === true;
       let header: Header | null = null;
       for await (const row of guarded(worksheet)) {
@@ -481,6 +532,8 @@ async function* readXlsx(file: string, opts: ReadOptions): AsyncGenerator<RawRow
         const values = rowValues(header, (i) => cells.get(i));
         if (values) yield { row: row.number, values };
       }
+      targetDone = true;
+      if (readError !== null) throw xlsxError(readError);
       if (header === null) throw new ImportFileError(`工作表“${ws.name ?? target}”中没有表头行（工作表为空）`);
       break;
     }
@@ -493,6 +546,11 @@ async function* readXlsx(file: string, opts: ReadOptions): AsyncGenerator<RawRow
   } catch (e) {
     throw readError !== null ? xlsxError(readError) : e;
   } finally {
+    if (targetStream) closeQuietly(targetStream);
+    // Let exceljs delete its temp files. Safe when the sheet we read was spooled (the zip has
+    // been read to its end already) or was read to its end; a sheet streamed straight from
+    // the zip and abandoned half-way is left alone (then nothing of ours was spooled after it).
+    if (!finished && spooled && (targetStream !== null || targetDone || !found)) await drainSheets(sheets);
     input.destroy();
     source.destroy();
   }

@@ -13,9 +13,11 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  // month 1-12; Date.UTC normalises day 0 of the next month to the last day of this one
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return DAYS_IN_MONTH[month - 1];
 }
 
 function validYmd(year: number, month: number, day: number): boolean {
@@ -51,8 +53,35 @@ function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Offset of `timeZone` from UTC at instant `ms`, in milliseconds (east positive), whole seconds. */
+/**
+ * Offset of `timeZone` at instant `ms` (ms, east positive), memoised per UTC hour: an hour whose
+ * first and last second have the same offset has it throughout (no zone changes its offset
+ * twice within an hour), so that hour's offset is cached; an hour holding a transition is
+ * computed exactly every time. Ticket times of an import fall in a few thousand hours, so an
+ * import asks Intl a few thousand times instead of several times per row.
+ */
 function zoneOffset(timeZone: string, ms: number): number {
+  let cache = offsetCache.get(timeZone);
+  if (!cache) {
+    cache = new Map();
+    offsetCache.set(timeZone, cache);
+  }
+  const bucket = Math.floor(ms / HOUR);
+  const hit = cache.get(bucket);
+  if (hit !== undefined) return hit;
+  const start = zoneOffsetExact(timeZone, bucket * HOUR);
+  const end = zoneOffsetExact(timeZone, bucket * HOUR + HOUR - 1000);
+  if (start !== end) return zoneOffsetExact(timeZone, ms);
+  if (cache.size >= OFFSET_CACHE_MAX) cache.clear();
+  cache.set(bucket, start);
+  return start;
+}
+
+const offsetCache = new Map<string, Map<number, number>>();
+const OFFSET_CACHE_MAX = 100_000;
+
+/** Offset of `timeZone` from UTC at instant `ms`, in milliseconds (east positive), whole seconds. */
+function zoneOffsetExact(timeZone: string, ms: number): number {
   const parts = zoneFormatter(timeZone).formatToParts(new Date(ms));
   let y = 0;
   let mo = 0;

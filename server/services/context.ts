@@ -70,3 +70,13 @@ export function iso(v: Date | string | null | undefined): string | null {
   if (v === null || v === undefined) return null;
   return (v instanceof Date ? v : new Date(v)).toISOString();
 }
+
+/**
+ * A Date as the text Sequelize itself writes for DATE columns ('2025-11-03 01:00:00.000 +00:00').
+ * Bulk inserts pass dates pre-formatted: Sequelize would format each through moment.js, which
+ * was a tenth of a 100,000-row import's time.
+ */
+export function sqlDate(d: Date | null | undefined): string | null {
+  if (!d) return null;
+  return `${d.toISOString().slice(0, 23).replace('T', ' ')} +00:00`;
+}

@@ -11,14 +11,14 @@ import {
 import { CompiledCalendar, DEFAULT_WORKING_HOURS, validateWorkingHours, WorkingInterval } from '../../scoring/calendar';
 import { ProposedLine } from '../../scoring/detection';
 import {
-  DEFAULT_ITEM_BY_TICKET_TYPE, detectEvents, detectInspections, detectReports, detectSlaBreaches, detectStaffing, EventKind,
+  DEFAULT_ITEM_BY_TICKET_TYPE, ticketKey, detectEvents, detectInspections, detectReports, detectSlaBreaches, detectStaffing, EventKind,
   EvidenceEvent, localClock, reportSpans, SlaPolicy, suggestedPenaltyClause, TicketRecord,
 } from '../../scoring/detectors';
 import { evaluateTicket, formatMinutes, SlaLevel, TicketPause } from '../../scoring/sla';
 import { isRatingItem } from '../../scoring/template';
 import { badRequest, conflict, ErrorDetail, invalidField, notFound } from '../errors';
 import { dateText, Joi, validate } from '../validate';
-import { Actor, audit, Ctx, iso, requireRole } from './context';
+import { Actor, audit, Ctx, iso, requireRole, sqlDate } from './context';
 import { ContractBundle, loadVisibleBundle } from './contracts';
 import { applyDetection, DetectionSource, DetectionSummary, periodSpans } from './detection';
 import { loadCalendar } from './calendar';
@@ -261,6 +261,11 @@ export async function upsertTickets(ctx: Ctx, t: Transaction, contractId: number
   return writeTicketRows(ctx, t, contractId, tickets, existing);
 }
 
+/**
+ * Writes tickets given the index of the contract's existing ones (external id → id, hash):
+ * new ones in one multi-row INSERT per call, changed ones updated, unchanged ones skipped.
+ * Returns the external ids whose content is new or changed (their SLA lines need a look).
+ */
 export async function writeTicketRows(
   ctx: Ctx,
   t: Transaction,
@@ -269,38 +274,33 @@ export async function writeTicketRows(
   existing: Map<string, { id: number; contentHash: string }>,
 ) {
   const { Ticket } = ctx.db.models;
-  const creates = [];
-  const changedIds: number[] = [];
+  const creates: Record<string, unknown>[] = [];
+  const changed: string[] = [];
   let updated = 0;
   let unchanged = 0;
+  const now = sqlDate(new Date());
   for (const tk of tickets) {
     const row = ticketRow(contractId, tk);
     const old = existing.get(tk.externalId);
     if (!old) {
-      creates.push(row);
+      creates.push({
+        contract_id: contractId, external_id: row.externalId, system: row.system, type: row.type, severity: row.severity,
+        opened_at: sqlDate(row.openedAt), responded_at: sqlDate(row.respondedAt), resolved_at: sqlDate(row.resolvedAt), pauses: row.pauses, title: row.title,
+        content_hash: row.contentHash, created_at: now, updated_at: now,
+      });
+      existing.set(tk.externalId, { id: -1, contentHash: row.contentHash });
+      changed.push(tk.externalId);
     } else if (old.contentHash === row.contentHash) {
       unchanged += 1;
     } else {
-      await Ticket.update(row, { where: { id: old.id }, transaction: t });
+      await Ticket.update(row, { where: { contractId, externalId: tk.externalId }, transaction: t });
       existing.set(tk.externalId, { id: old.id, contentHash: row.contentHash });
-      changedIds.push(old.id);
+      changed.push(tk.externalId);
       updated += 1;
     }
   }
-  if (creates.length) {
-    await Ticket.bulkCreate(creates, { transaction: t });
-    const ids = (await Ticket.findAll({
-      where: { contractId, externalId: creates.map((c) => c.externalId) },
-      attributes: ['id', 'externalId', 'contentHash'],
-      raw: true,
-      transaction: t,
-    })) as unknown as { id: number; externalId: string; contentHash: string }[];
-    for (const r of ids) {
-      existing.set(r.externalId, r);
-      changedIds.push(r.id);
-    }
-  }
-  return { imported: creates.length, updated, unchanged, changedIds };
+  if (creates.length) await ctx.db.sequelize.getQueryInterface().bulkInsert('tickets', creates, { transaction: t });
+  return { imported: creates.length, updated, unchanged, changedExternalIds: changed };
 }
 
 export async function postTickets(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
@@ -334,7 +334,7 @@ export async function postTickets(ctx: Ctx, actor: Actor, contractId: number, bo
       action: 'tickets.upsert', entity: 'ticket', contractId,
       after: { imported: r.imported, updated: r.updated, unchanged: r.unchanged, externalIds: tickets.map((x) => x.externalId) },
     });
-    const detection = await detect(ctx, t, actor, bundle, ['sla'], { ticketIds: r.changedIds });
+    const detection = await detect(ctx, t, actor, bundle, ['sla'], { ticketExternalIds: r.changedExternalIds });
     return { imported: r.imported, updated: r.updated, unchanged: r.unchanged, detection };
   });
 }
@@ -367,7 +367,7 @@ export async function getTicket(ctx: Ctx, actor: Actor, contractId: number, exte
   const cal = await loadCalendar(ctx, bundle.contract.timeZone, policy.workingHours);
   const now = new Date();
   const ev = evaluateTicket(ticketRecord(row), level, cal, now);
-  const line = (await ctx.db.models.LedgerLine.findOne({ where: { contractId, source: 'sla', sourceKey: `ticket:${row.id}`, status: 'active' }, raw: true })) as unknown as { id: number; periodNumber: number; ruleCode: string; points: number } | null;
+  const line = (await ctx.db.models.LedgerLine.findOne({ where: { contractId, source: 'sla', sourceKey: ticketKey(row.externalId), status: 'active' }, raw: true })) as unknown as { id: number; periodNumber: number; ruleCode: string; points: number } | null;
   const clockLabel = level.clock === 'working' ? '工作时间' : '自然时间';
   return {
     ...base,
@@ -877,7 +877,7 @@ export async function listEvents(ctx: Ctx, actor: Actor, contractId: number, que
 export const ALL_SOURCES: DetectionSource[] = ['sla', 'inspection', 'report', 'staffing', 'event'];
 
 /**
- * Re-runs detectors for a contract inside the caller's transaction. `ticketIds` limits the SLA
+ * Re-runs detectors for a contract inside the caller's transaction. `ticketExternalIds` limits the SLA
  * detector to those tickets (a change to some tickets re-examines only their lines).
  */
 export async function detect(
@@ -886,7 +886,7 @@ export async function detect(
   actor: Actor,
   bundle: ContractBundle,
   sources: DetectionSource[],
-  opts: { now?: Date; ticketIds?: number[] } = {},
+  opts: { now?: Date; ticketExternalIds?: string[] } = {},
 ): Promise<Partial<Record<DetectionSource, DetectionSummary>>> {
   const now = opts.now ?? new Date();
   const contractId = bundle.contract.id;
@@ -911,16 +911,33 @@ export async function detect(
     const clock = localClock(await calendar(hours));
     if (source === 'sla') {
       if (!policy) continue;
-      const where: Record<string | symbol, unknown> = { contractId };
-      if (opts.ticketIds) {
-        if (opts.ticketIds.length === 0) continue;
-        if (opts.ticketIds.length <= 5000) where.id = { [Op.in]: opts.ticketIds };
-        keys = opts.ticketIds.map((id) => `ticket:${id}`);
+      const only = opts.ticketExternalIds ? new Set(opts.ticketExternalIds) : null;
+      if (only && only.size === 0) continue;
+      const cal = await calendar(policy.workingHours);
+      const detectionPolicy = policyForDetection(policy);
+      const examined: string[] = [];
+      // Page through the tickets so 100,000 of them never sit in memory at once.
+      const PAGE = 5000;
+      let lastId = 0;
+      for (;;) {
+        const where: Record<string | symbol, unknown> = { contractId, id: { [Op.gt]: lastId } };
+        if (only && only.size <= 1000) where.externalId = { [Op.in]: [...only] };
+        const rows = (await m.Ticket.findAll({
+          where,
+          attributes: ['id', 'externalId', 'type', 'severity', 'system', 'openedAt', 'respondedAt', 'resolvedAt', 'pauses'],
+          order: [['id', 'ASC']],
+          limit: PAGE,
+          raw: true,
+          transaction: t,
+        })) as unknown as TicketRow[];
+        if (rows.length === 0) break;
+        lastId = rows[rows.length - 1].id;
+        const page = (only ? rows.filter((r) => only.has(r.externalId)) : rows).map(ticketRecord);
+        for (const tk of page) examined.push(ticketKey(tk.externalId));
+        proposed.push(...detectSlaBreaches(page, detectionPolicy, cal, periods, now));
+        if (rows.length < PAGE) break;
       }
-      const rows = (await m.Ticket.findAll({ where, raw: true, transaction: t })) as unknown as TicketRow[];
-      const wanted = opts.ticketIds && opts.ticketIds.length > 5000 ? new Set(opts.ticketIds) : null;
-      const tickets = (wanted ? rows.filter((r) => wanted.has(r.id)) : rows).map(ticketRecord);
-      proposed = detectSlaBreaches(tickets, policyForDetection(policy), await calendar(policy.workingHours), periods, now);
+      if (only) keys = examined;
     } else if (source === 'inspection') {
       const plans = (await m.InspectionPlan.findAll({ where: { contractId, status: 'active' }, raw: true, transaction: t })) as unknown as InspectionPlanRow[];
       const runs = (await m.InspectionRun.findAll({ where: { contractId }, raw: true, transaction: t })) as unknown as InspectionRunRow[];

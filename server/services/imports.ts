@@ -14,9 +14,13 @@ import { ApiError, badRequest, conflict } from '../errors';
 import { Joi, validate } from '../validate';
 import { Actor, audit, Ctx, requireRole } from './context';
 import { ContractBundle, loadVisibleBundle } from './contracts';
+import { loadCalendar } from './calendar';
+import { addSummaries, applyDetection, DetectionSummary, periodSpans } from './detection';
+import { CompiledCalendar } from '../../scoring/calendar';
+import { detectSlaBreaches, ticketKey } from '../../scoring/detectors';
 import {
-  detect, loadPolicy, normaliseCovers, personIssues, PersonInput, personRow, runIssues, RunInput, runRow, sha256, StoredPolicy,
-  submissionRow, ticketIssues, TicketInput, writePeople, writeTicketRows,
+  detect, loadPolicy, normaliseCovers, policyForDetection, personIssues, PersonInput, personRow, runIssues, RunInput, runRow, sha256, StoredPolicy,
+  submissionRow, ticketIssues, TicketInput, upsertTickets, writePeople,
 } from './evidence';
 
 export type ImportKind = 'tickets' | 'inspections' | 'report_submissions' | 'people';
@@ -290,39 +294,40 @@ async function importRows(
   let total = 0;
   let ok = true;
   const counts = { imported: 0, updated: 0, unchanged: 0 };
-  const changedTicketIds: number[] = [];
-  const CHUNK = 1000;
+  // Tickets are evaluated chunk by chunk as they are written, so the import never reads the
+  // 100,000 tickets back; only the proposed lines (breaches) are kept until the end.
+  const now = new Date();
+  const slaCalendar = kind === 'tickets' ? await loadCalendar(ctx, tz, (policy as StoredPolicy).workingHours, t) : null;
+  const periods = periodSpans(bundle);
+  let sla: DetectionSummary = { added: 0, withdrawn: 0, retraced: 0, unchanged: 0, skippedLocked: 0 };
+  const CHUNK = 500;
   let chunk: unknown[] = [];
-  const ticketIndex = new Map<string, { id: number; contentHash: string }>();
-  if (kind === 'tickets') {
-    const rows = (await m.Ticket.findAll({ where: { contractId }, attributes: ['id', 'externalId', 'contentHash'], raw: true, transaction: t })) as unknown as
-      { id: number; externalId: string; contentHash: string }[];
-    for (const r of rows) ticketIndex.set(r.externalId, { id: r.id, contentHash: r.contentHash });
-  }
   const inspectionPlans = kind === 'inspections'
     ? ((await m.InspectionPlan.findAll({ where: { contractId }, raw: true, transaction: t })) as unknown as InspectionPlanRow[]) : [];
   const reportPlans = kind === 'report_submissions'
     ? ((await m.ReportPlan.findAll({ where: { contractId }, raw: true, transaction: t })) as unknown as ReportPlanRow[]) : [];
 
-  const flush = async () => {
-    if (!ok || chunk.length === 0) {
-      chunk = [];
-      return;
-    }
+  const writeRows = async (rows: unknown[]) => {
+    if (!ok || rows.length === 0) return;
     if (kind === 'tickets') {
-      const r = await writeTicketRows(ctx, t, contractId, chunk as TicketInput[], ticketIndex);
+      const r = await upsertTickets(ctx, t, contractId, rows as TicketInput[]);
       counts.imported += r.imported;
       counts.updated += r.updated;
       counts.unchanged += r.unchanged;
-      changedTicketIds.push(...r.changedIds);
+      // The chunk's SLA lines are reconciled right away (one audit entry for the whole import).
+      const changed = new Set(r.changedExternalIds);
+      const records = (rows as TicketInput[]).filter((x) => changed.has(x.externalId));
+      const proposed = detectSlaBreaches(records, policyForDetection(policy as StoredPolicy), slaCalendar as CompiledCalendar, periods, now);
+      const keys = records.map((x) => ticketKey(x.externalId));
+      sla = addSummaries(sla, await applyDetection(ctx, t, actor, bundle, 'sla', proposed, keys, { audit: false }));
     } else if (kind === 'people') {
-      const r = await writePeople(ctx, t, contractId, chunk as PersonInput[]);
+      const r = await writePeople(ctx, t, contractId, rows as PersonInput[]);
       counts.imported += r.imported;
       counts.updated += r.updated;
       counts.unchanged += r.unchanged;
     } else {
       const model = kind === 'inspections' ? m.InspectionRun : m.ReportSubmission;
-      const values = (chunk as (RunInput | { planId: number; covers: string; submittedAt: Date; title: string | null; externalId: string | null })[]).map((x) =>
+      const values = (rows as (RunInput | { planId: number; covers: string; submittedAt: Date; title: string | null; externalId: string | null })[]).map((x) =>
         kind === 'inspections' ? runRow(contractId, x as RunInput) : submissionRow(contractId, x as Parameters<typeof submissionRow>[1]));
       const existing = new Map(((await (model as typeof m.InspectionRun).findAll({
         where: { contractId, externalId: values.map((v) => v.externalId as string) }, attributes: ['id', 'externalId', 'contentHash'], raw: true, transaction: t,
@@ -340,46 +345,64 @@ async function importRows(
       if (creates.length) await (model as typeof m.InspectionRun).bulkCreate(creates as never[], { transaction: t });
       counts.imported += creates.length;
     }
+  };
+  // Writing a chunk overlaps with reading the next one (the file is parsed while the database
+  // works); at most one chunk is in flight, and chunks are written in order.
+  let inflight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const rows = chunk;
     chunk = [];
+    await inflight;
+    inflight = writeRows(rows);
+    inflight.catch(() => undefined); // handled: the next await of `inflight` rethrows
   };
 
-  for await (const raw of readRows(path, format, {
-    onHeaders: (headers) => {
-      const missing = missingColumns(headers, mapping, required);
-      if (missing.length) {
-        throw badRequest(`文件缺少必需的列：${missing.join('、')}（表头：${headers.join('、')}）`, missing.map((h) => ({ path: `columns.${h}`, message: '缺少此列' })));
+  try {
+    for await (const raw of readRows(path, format, {
+      onHeaders: (headers) => {
+        const missing = missingColumns(headers, mapping, required);
+        if (missing.length) {
+          throw badRequest(`文件缺少必需的列：${missing.join('、')}（表头：${headers.join('、')}）`, missing.map((h) => ({ path: `columns.${h}`, message: '缺少此列' })));
+        }
+      },
+    })) {
+      total += 1;
+      const v = applyMapping(raw.values, mapping, fields);
+      let parsed: Parsed<unknown>;
+      if (kind === 'tickets') parsed = parseTicketRow(v, tz, policy as StoredPolicy);
+      else if (kind === 'inspections') parsed = parseRunRow(v, tz, inspectionPlans);
+      else if (kind === 'report_submissions') parsed = parseSubmissionRow(v, tz, reportPlans);
+      else parsed = parsePersonRow(v);
+      const id = v.external_id;
+      if (id && seen.has(id)) parsed.errors.push({ field: 'external_id', message: `编号 ${id} 在文件中重复` });
+      if (id) seen.add(id);
+      if (parsed.errors.length) {
+        ok = false;
+        onError({ row: raw.row, errors: parsed.errors });
+        continue;
       }
-    },
-  })) {
-    total += 1;
-    const v = applyMapping(raw.values, mapping, fields);
-    let parsed: Parsed<unknown>;
-    if (kind === 'tickets') parsed = parseTicketRow(v, tz, policy as StoredPolicy);
-    else if (kind === 'inspections') parsed = parseRunRow(v, tz, inspectionPlans);
-    else if (kind === 'report_submissions') parsed = parseSubmissionRow(v, tz, reportPlans);
-    else parsed = parsePersonRow(v);
-    const id = v.external_id;
-    if (id && seen.has(id)) parsed.errors.push({ field: 'external_id', message: `编号 ${id} 在文件中重复` });
-    if (id) seen.add(id);
-    if (parsed.errors.length) {
-      ok = false;
-      onError({ row: raw.row, errors: parsed.errors });
-      continue;
+      if (ok) {
+        chunk.push(parsed.value);
+        if (chunk.length >= CHUNK) await flush();
+      }
     }
-    if (ok) {
-      chunk.push(parsed.value);
-      if (chunk.length >= CHUNK) await flush();
-    }
+    await flush();
+  } finally {
+    // Never leave a write running when the transaction ends, whatever stopped the loop.
+    await inflight.catch(() => undefined);
   }
-  await flush();
+  await inflight;
   onTotal(total);
   if (total === 0) throw badRequest(`文件中没有${KIND_LABEL[kind]}数据行`, [{ path: 'file', message: '没有数据行' }]);
   if (!ok) return { rows: total, ...counts, detection: {} };
   const fileHash = sha256([kind, total, counts]);
-  await audit(ctx, t, actor, { action: `import.${kind}`, entity: kind, contractId, after: { rows: total, ...counts, fileHash, mapping } });
+  await audit(ctx, t, actor, {
+    action: `import.${kind}`, entity: kind, contractId,
+    after: { rows: total, ...counts, fileHash, mapping, ...(kind === 'tickets' ? { slaLines: sla } : {}) },
+  });
   const detection =
     kind === 'tickets'
-      ? await detect(ctx, t, actor, bundle, ['sla'], { ticketIds: changedTicketIds })
+      ? { sla }
       : await detect(ctx, t, actor, bundle, [kind === 'inspections' ? 'inspection' : kind === 'people' ? 'staffing' : 'report']);
   return { rows: total, ...counts, detection };
 }
