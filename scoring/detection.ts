@@ -59,7 +59,11 @@ export interface Reconciliation {
   unchanged: number;
   /** proposed lines that fall in a signed (locked) period and so were not written */
   skippedLocked: ProposedLine[];
+  /** proposed lines whose evidence a person already judged: their line was withdrawn by hand */
+  suppressed: ProposedLine[];
 }
+
+export const DETECTION_REASON_PREFIX = '重新检测';
 
 export const traceText = (trace: readonly string[]) => JSON.stringify(trace);
 
@@ -67,14 +71,17 @@ export const traceText = (trace: readonly string[]) => JSON.stringify(trace);
  * Compares what the evidence says now with the detected lines already in the ledger.
  * Locked periods never change: their existing lines stay, their new proposals are skipped.
  * A line whose numbers changed is withdrawn and added anew, so its history stays readable.
+ * Detection withdraws with reasons starting 重新检测 (DETECTION_REASON_PREFIX); any other
+ * withdrawal was a person's, and `withdrawnByHand` lists those keys.
  */
 export function reconcile(
   existing: readonly ExistingLine[],
   proposed: readonly ProposedLine[],
   periods: readonly PeriodSpan[],
+  withdrawnByHand: ReadonlySet<string> = new Set(),
 ): Reconciliation {
   const locked = new Set(periods.filter((p) => p.locked).map((p) => p.number));
-  const out: Reconciliation = { add: [], withdraw: [], retrace: [], unchanged: 0, skippedLocked: [] };
+  const out: Reconciliation = { add: [], withdraw: [], retrace: [], unchanged: 0, skippedLocked: [], suppressed: [] };
   const byKey = new Map<string, ExistingLine>();
   for (const line of existing) {
     if (line.sourceKey === null) continue;
@@ -93,6 +100,12 @@ export function reconcile(
     seen.add(p.sourceKey);
     if (lockedKeys.has(p.sourceKey)) continue; // already counted in a signed period
     const old = byKey.get(p.sourceKey);
+    if (!old && withdrawnByHand.has(p.sourceKey)) {
+      // A manager withdrew this evidence's line (e.g. an upheld objection): detection does not
+      // bring it back; a person can record it again by hand.
+      out.suppressed.push(p);
+      continue;
+    }
     if (locked.has(p.periodNumber)) {
       out.skippedLocked.push(p);
       if (old) byKey.delete(p.sourceKey); // leave the old line alone rather than move it into a locked period

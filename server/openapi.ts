@@ -53,7 +53,22 @@ const dateTime = (description: string) => ({
   example: '2025-04-03T02:15:00.000Z',
 });
 
+/** A timestamp in a request body (joi `date().iso()`). */
+const instantInput = (description: string, example = '2025-10-09T10:30:00+08:00') => ({
+  type: 'string',
+  format: 'date-time',
+  description:
+    `${description} ISO 8601; give the offset (\`+08:00\` or \`Z\`): a time without one is read in the server process's time zone, ` +
+    'not the contract\'s, and a bare date is UTC midnight.',
+  example,
+});
+
 const nullable = <T extends object>(schema: T) => ({ ...schema, nullable: true });
+
+const EVENT_KIND_ENUM = [
+  'release', 'emergency', 'security_incident', 'vulnerability', 'vulnerability_report', 'supply_chain', 'turnover_disruption',
+  'onsite_planned', 'onsite_visit',
+];
 
 const idProp = (description: string) => ({ type: 'integer', minimum: 1, description, example: 1 });
 
@@ -63,6 +78,115 @@ const ROLE_ENUM = ['admin', 'manager', 'vendor', 'finance'];
 const authErrors = {
   '400': resp('BadRequest'),
   '401': resp('Unauthorized'),
+  '413': resp('PayloadTooLarge'),
+  '500': resp('InternalError'),
+};
+
+/** Errors of a read of one contract's records (vendors: other vendors' contracts are 404). */
+const contractReadErrors = {
+  '400': resp('BadRequest'),
+  '401': resp('Unauthorized'),
+  '404': resp('NotFound'),
+  '500': resp('InternalError'),
+};
+
+/** Errors of an evidence write: these re-run detectors, which may need a calendar year that is missing. */
+const contractWriteErrors = {
+  ...authErrors,
+  '403': resp('Forbidden'),
+  '404': resp('NotFound'),
+  '409': resp('ConflictOrCalendarMissing'),
+};
+
+/** A serialised record plus the summaries of the detectors the write re-ran. */
+const withDetection = (name: string) => ({
+  allOf: [
+    ref(name),
+    {
+      type: 'object',
+      required: ['detection'],
+      properties: { detection: ref('DetectionResult') },
+    },
+  ],
+});
+
+type ImportKindName = 'tickets' | 'inspections' | 'report_submissions' | 'people';
+
+/** The columns each import kind reads (server/services/imports.ts IMPORT_FIELDS). */
+const IMPORT_COLUMNS: Record<ImportKindName, { fields: string[]; required: string[] }> = {
+  tickets: {
+    fields: ['external_id', 'system', 'type', 'severity', 'title', 'created_at', 'responded_at', 'resolved_at'],
+    required: ['external_id', 'severity', 'created_at'],
+  },
+  inspections: {
+    fields: ['external_id', 'plan', 'performed_at', 'performer', 'items_checked', 'findings'],
+    required: ['external_id', 'plan', 'performed_at', 'performer'],
+  },
+  report_submissions: {
+    fields: ['external_id', 'plan', 'covers', 'submitted_at', 'title'],
+    required: ['external_id', 'plan', 'covers', 'submitted_at'],
+  },
+  people: {
+    fields: ['external_id', 'name', 'role', 'start_date', 'end_date', 'qualifications', 'security_agreement', 'no_criminal_record', 'security_training_date'],
+    required: ['external_id', 'name', 'role', 'start_date', 'security_agreement', 'no_criminal_record'],
+  },
+};
+
+const importDescription = (kind: ImportKindName, columns: string) =>
+  [
+    'Roles: admin, manager (checked once the upload has been received, before the contract and the file are looked at).',
+    '`multipart/form-data` with the file in field `file` (CSV or XLSX, at most UPLOAD_MAX_MB, default 200 MB, else',
+    '413) and optionally a field `mapping`: a JSON object field → header text that overrides the saved mapping for this import and is',
+    `saved (kind \`${kind}\`) when the import succeeds; without it the saved mapping of \`/import-mappings/${kind}\` is used.`,
+    'A column is read from the header the mapping names, else from a header equal to the field name.',
+    columns,
+    'Times are ISO 8601 with an offset (`2025-10-09T10:00:00+08:00`, `…Z`) or `YYYY-MM-DD HH:mm[:ss]` (also `YYYY/M/D H:mm`) read in the',
+    'contract\'s time zone; a date without a time is refused. CSV in UTF-8 (BOM optional) or GB18030/GBK (Excel\'s "CSV (逗号分隔)");',
+    'UTF-16 is refused. XLSX: the first worksheet. A zip signature is read as XLSX whatever the name; otherwise the name must end in',
+    '`.csv` or `.txt` and the bytes look like text (else 400 path `file`).',
+    'The whole file is one transaction: rows are keyed by `external_id` (new rows inserted, changed ones updated, identical ones left',
+    'alone, so importing the same file again changes nothing); if any row is invalid every row is still checked and nothing is written:',
+    '400 `invalid_file` with `error.rows` (each bad row as the row number Excel shows, header = row 1, and its field errors; at most',
+    '5000 rows, `error.truncated` when there were more) and `details` for the first 50 rows (paths `row <n>.<field>`). Other 400s:',
+    '`invalid_input` for no file (path `file`), a bad `mapping` (path `mapping` / `mapping.<field>`), missing required columns',
+    '(paths `columns.<header>`), an unreadable file or no data rows; `invalid_upload` when the form is malformed (e.g. the file in',
+    'another field, more than one file).',
+  ].join(' ');
+
+const importBody = (kind: ImportKindName) => ({
+  required: true,
+  content: {
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        required: ['file'],
+        properties: {
+          file: {
+            type: 'string',
+            format: 'binary',
+            description: `CSV or XLSX. Fields read: ${IMPORT_COLUMNS[kind].fields.join(', ')}; required columns: ${IMPORT_COLUMNS[kind].required.join(', ')}.`,
+          },
+          mapping: {
+            type: 'string',
+            description: 'Optional JSON object field → header text, e.g. `{"external_id":"工单编号","created_at":"创建时间"}`; saved when the import succeeds.',
+          },
+        },
+      },
+      encoding: {
+        file: { contentType: 'text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/octet-stream' },
+        mapping: { contentType: 'text/plain' },
+      },
+    },
+  },
+});
+
+const importResponses = {
+  '200': { description: 'Rows read, counts, and what the detectors changed.', content: json(ref('ImportResult')) },
+  '400': resp('InvalidFile'),
+  '401': resp('Unauthorized'),
+  '403': resp('Forbidden'),
+  '404': resp('NotFound'),
+  '409': resp('ConflictOrCalendarMissing'),
   '413': resp('PayloadTooLarge'),
   '500': resp('InternalError'),
 };
@@ -80,6 +204,15 @@ export const openApiDocument = {
       '(扣分台账) scored against a versioned quality table (服务质量情况表); quarterly scorecards (季度考核表); installment',
       'payments (应付金额 = 比例 × 合同总金额 × (1 − 当期累计扣分 × 点值) − 相应扣款); and an audit log.',
       '',
+      '**Evidence and detection**: per contract, an SLA policy and tickets (工单), inspection plans and runs (巡检), report plans',
+      'and submissions (报告), required positions and the staff roster (人员), and events (releases, emergencies, security',
+      'incidents, vulnerabilities, supply chain, turnover, on-site service), entered as JSON or imported from CSV/XLSX files.',
+      'Every evidence write re-runs the detectors it affects in the same transaction, so the ledger reflects the evidence: detected',
+      'lines carry `source` (sla, inspection, report, staffing, event), a `sourceKey` naming the evidence and a `trace` of Chinese',
+      'sentences explaining the deduction; lines of signed periods never change. Deadlines use the working calendar (工作日历: China\'s',
+      'holidays and make-up working days, in the contract\'s time zone); a year without calendar data is refused (409',
+      '`calendar_missing`), never treated as Mon-Fri. `POST /contracts/{id}/detect` re-runs everything as time passes.',
+      '',
       '**Number conventions** (no binary floats anywhere):',
       '- Money is a decimal string in yuan (元) with exactly 2 places, e.g. `"12084900.00"` (stored exactly in fen 分).',
       '- Points (分) are decimal strings with exactly 2 places, e.g. `"3.50"`.',
@@ -87,7 +220,8 @@ export const openApiDocument = {
       '  deducted per point) `"0.008"`.',
       '- Fields named `*Percent` and the penalty `percent` are percents of the contract total: `"25"` = 25%, `"0.03"` = 0.03%.',
       '- In request bodies, decimals may be given as strings (preferred) or JSON numbers.',
-      '- Dates are `YYYY-MM-DD`; timestamps ISO 8601 in UTC.',
+      '- Dates are `YYYY-MM-DD`; timestamps are returned ISO 8601 in UTC. Timestamps in request bodies should carry an offset',
+      '  (`2025-10-09T10:30:00+08:00`); import files also accept `YYYY-MM-DD HH:mm[:ss]` read in the contract\'s time zone.',
       '',
       '**Authentication**: `POST /auth/token` with username and password returns an opaque bearer token (valid for',
       'TOKEN_TTL_HOURS, default 12 h). Send it as `Authorization: Bearer <token>` on every other request.',
@@ -96,16 +230,21 @@ export const openApiDocument = {
       '- `admin`: everything.',
       '- `manager` (bureau contract manager): creates vendors and contracts, records ledger lines, ratings and penalties,',
       '  approves penalties, signs periods, reads the audit log. Cannot manage users or templates, nor set payment status.',
-      '- `finance`: reads contracts, ledgers, scorecards and payments of all contracts; the only write is an installment\'s',
+      '- `finance`: reads contracts, ledgers, scorecards, payments and evidence of all contracts; the only write is an installment\'s',
       '  payment status. Cannot read users or the audit log.',
       '- `vendor` (服务商 user, bound to one vendor): read-only, and only its own vendor\'s contracts; any other contract',
       '  (or vendor) is answered 404 as if it did not exist. Write routes answer 403.',
+      '- The working calendar is read by every role and written by `admin` only. Evidence is written by `admin` and `manager`.',
       'Each operation lists its roles in its description and in `x-roles`. The role check comes before body validation,',
-      'so a caller without the role gets 403 even for an invalid body.',
+      'so a caller without the role gets 403 even for an invalid body — except on most evidence writes (SLA policy, tickets,',
+      'inspection plans and runs, report plans and submissions, positions, people, events), whose descriptions say that the body',
+      'is validated first.',
       '',
       '**Errors** always have the shape `{"error": {"code", "message", "details": [{"path", "message"}]}}`; messages are',
-      'in Chinese. Codes: `invalid_input` / `invalid_json` (400), `unauthorized` (401), `forbidden` (403), `not_found`',
-      '(404), `conflict` (409), `too_large` (413, body over 1 MB), `internal` (500).',
+      'in Chinese. Codes: `invalid_input` / `invalid_json` (400), `invalid_file` (400, an import file with invalid rows; adds',
+      '`error.rows` and `error.truncated`), `invalid_upload` (400, a malformed multipart form), `unauthorized` (401), `forbidden`',
+      '(403), `not_found` (404), `conflict` (409), `calendar_missing` (409, a working-calendar year is missing), `too_large` (413:',
+      'JSON body over 5 MB, CSV/text body over 1 MB, upload over UPLOAD_MAX_MB), `internal` (500).',
     ].join('\n'),
   },
   servers: [{ url: '/api/v1' }],
@@ -122,6 +261,14 @@ export const openApiDocument = {
     { name: 'assessment', description: 'Quarterly scorecards (季度考核) and signing' },
     { name: 'payments', description: 'Installment payments (付款) and payment status' },
     { name: 'audit', description: 'Audit log (审计日志)' },
+    { name: 'calendar', description: 'Working calendar (工作日历): holidays and make-up working days by year' },
+    { name: 'sla', description: 'SLA policy and tickets (工单); breaches detected into the ledger' },
+    { name: 'inspections', description: 'Inspection plans and runs (巡检); rules 5a/5b/5c' },
+    { name: 'reports', description: 'Report plans and submissions (报告); rule 9a' },
+    { name: 'staffing', description: 'Required positions and the staff roster (人员); rules 1a, 2a, 15a, 16a, 16b' },
+    { name: 'events', description: 'Events (事件): releases, emergencies, security, vulnerabilities, supply chain, turnover, on-site service' },
+    { name: 'detection', description: 'Re-running the detectors' },
+    { name: 'imports', description: 'CSV/XLSX imports (批量导入) and their saved column mappings' },
     { name: 'meta', description: 'This document' },
   ],
   paths: {
@@ -738,7 +885,10 @@ export const openApiDocument = {
               type: 'string',
               maxLength: 64,
               example: 'ledger_line',
-              description: 'Entity types written today: user, vendor, template, contract, ledger_line, rating, penalty, period, installment.',
+              description:
+                'Entity types written today: user, vendor, template, contract, ledger_line, rating, penalty, period, installment, calendar_year, ' +
+                'calendar_day, sla_policy, ticket, inspection_plan, inspection_run, report_plan, report_submission, position, person, event, ' +
+                'import_mapping, and tickets / inspections / report_submissions / people for imports.',
             },
           },
           {
@@ -755,6 +905,703 @@ export const openApiDocument = {
           '401': resp('Unauthorized'),
           '403': resp('Forbidden'),
           '500': resp('InternalError'),
+        },
+      },
+    },
+    // ---- working calendar (工作日历) ----
+    '/calendar': {
+      get: {
+        tags: ['calendar'],
+        operationId: 'listCalendarYears',
+        summary: 'Years the working calendar has data for',
+        description:
+          'Roles: any authenticated user (no role check). Years 2020-2026 are bundled; an admin imports later years. ' +
+          'A computation (SLA clock, detection, ticket figures) that needs a year not listed here fails with 409 `calendar_missing`; ' +
+          'it never falls back to Mon-Fri. Ordered by year.',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': {
+            description: 'The years.',
+            content: json({ type: 'array', items: ref('CalendarYearSummary') }, [{ year: 2025, source: 'bundled (chinese-days 1.5.7)' }]),
+          },
+          '401': resp('Unauthorized'),
+          '500': resp('InternalError'),
+        },
+      },
+    },
+    '/calendar/{year}': {
+      parameters: [param('CalendarYear')],
+      get: {
+        tags: ['calendar'],
+        operationId: 'getCalendarYear',
+        summary: 'One year of the working calendar: holidays and make-up working days (调休)',
+        description:
+          'Roles: any authenticated user (no role check). Lists only the days that differ from the Mon-Fri default, in date order, ' +
+          'and the number of working days of the year. 404 when the year has no data.',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'The year.', content: json(ref('CalendarYear')) },
+          '400': resp('BadRequest'),
+          '401': resp('Unauthorized'),
+          '404': resp('NotFound'),
+          '500': resp('InternalError'),
+        },
+      },
+      put: {
+        tags: ['calendar'],
+        operationId: 'importCalendarYear',
+        summary: 'Import (replace) a whole year of holidays and make-up working days',
+        description: [
+          'Roles: admin only (managers included get 403; the role check comes first).',
+          'Replaces every holiday and make-up day of the year and records the year as known. The body is JSON `{source?, days}` or',
+          'CSV text (`Content-Type: text/csv` or `text/plain`, at most 1 MB): one line `date,kind,name` per day, an optional header',
+          'line (first line containing `date` or `日期`), kind `holiday`/`workday` or `休`/`班`; a CSV body takes the default source',
+          '`管理员导入`. 400 when the year is outside 2000-2100 (path `year`), a day is not in the year or repeated (path `days[i].date`),',
+          'or a field is invalid. Ledger lines already detected are not re-evaluated: run `POST /contracts/{id}/detect` afterwards.',
+        ].join(' '),
+        'x-roles': ['admin'],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: ref('CalendarYearImport'),
+              example: {
+                source: '国务院办公厅关于2027年部分节假日安排的通知',
+                days: [
+                  { date: '2027-01-01', kind: 'holiday', name: '元旦' },
+                  { date: '2027-02-07', kind: 'workday', name: '春节调休' },
+                ],
+              },
+            },
+            'text/csv': {
+              schema: { type: 'string', description: 'Lines `date,kind,name`; kind holiday/workday or 休/班; header line optional.' },
+              example: 'date,kind,name\n2027-01-01,休,元旦\n2027-02-07,班,春节调休\n',
+            },
+            'text/plain': {
+              schema: { type: 'string', description: 'Same as text/csv.' },
+            },
+          },
+        },
+        responses: {
+          '200': { description: 'The year as now stored.', content: json(ref('CalendarYear')) },
+          ...authErrors,
+          '403': resp('Forbidden'),
+        },
+      },
+    },
+    '/calendar/days/{date}': {
+      parameters: [param('CalendarDate')],
+      put: {
+        tags: ['calendar'],
+        operationId: 'setCalendarDay',
+        summary: 'Edit one day: a holiday, a make-up working day, or back to the weekday default',
+        description:
+          'Roles: admin only. `kind: default` removes the day from the calendar data (Mon-Fri work, weekends off); `holiday` and `workday` ' +
+          'need a `name` (400 otherwise). 400 when the date is not a valid YYYY-MM-DD (path `date`); 404 when its year has no calendar data ' +
+          '(import the year first). Answers the whole year. Detected ledger lines are not re-evaluated (run `/detect`).',
+        'x-roles': ['admin'],
+        requestBody: { required: true, content: json(ref('CalendarDayUpdate'), { kind: 'holiday', name: '国庆节' }) },
+        responses: {
+          '200': { description: 'The day\'s year as now stored.', content: json(ref('CalendarYear')) },
+          ...authErrors,
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
+        },
+      },
+    },
+
+    // ---- evidence: SLA policy and tickets (工单) ----
+    '/contracts/{id}/sla-policy': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['sla'],
+        operationId: 'getSlaPolicy',
+        summary: 'The contract\'s SLA policy: working hours, severity levels, ticket type → rule, pause reasons',
+        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). 404 when the contract has no policy yet.',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'The policy.', content: json(ref('SlaPolicy')) },
+          ...contractReadErrors,
+        },
+      },
+      put: {
+        tags: ['sla'],
+        operationId: 'putSlaPolicy',
+        summary: 'Create or replace the SLA policy; re-runs the SLA detector over all tickets',
+        description: [
+          'Roles: admin, manager. The body is validated before the role and contract checks, so an invalid body answers 400 whatever the role.',
+          'Working hours: 1-6 intervals `HH:mm`, sorted, non-overlapping, start < end (`24:00` allowed as an end), paths `workingHours[i]...`.',
+          'Each level needs a response or a resolution limit (or both), resolution ≥ response (path `levels[i].resolutionMinutes`); codes unique.',
+          '`itemByTicketType` maps a ticket type to an item number (the item must have exactly one per-unit rule) or to a rule code such as',
+          '`"10a"` (a per-unit rule of the contract\'s table), else 400 with path `itemByTicketType.<type>`; `default` (types not listed)',
+          'is set to `4a` when missing. Omitted: 故障 → 10 (10a), 需求 → 26 (26a), default → 4 (4a). The policy version increases by 1 on each',
+          'replace (0 on creation). The SLA detector then re-evaluates every ticket in the same transaction (`detection.sla`).',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json(ref('SlaPolicyInput'), {
+            workingHours: [{ start: '08:00', end: '17:30' }],
+            levels: [
+              { code: '高', name: '紧急', responseMinutes: 30, resolutionMinutes: 240, clock: 'working' },
+              { code: '中', responseMinutes: 60, resolutionMinutes: 720, clock: 'working' },
+              { code: 'P1', responseMinutes: 5, resolutionMinutes: 120, clock: 'calendar' },
+            ],
+            itemByTicketType: { 故障: 10, 需求: 26, default: 4 },
+            pauseReasons: ['等待局方确认', '等待第三方厂商处理', '等待用户反馈', '局方要求暂缓'],
+          }),
+        },
+        responses: {
+          '200': { description: 'The stored policy and what the SLA detector changed.', content: json(withDetection('SlaPolicy')) },
+          ...contractWriteErrors,
+        },
+      },
+    },
+    '/contracts/{id}/tickets': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['sla'],
+        operationId: 'listTickets',
+        summary: 'List the contract\'s tickets (工单), paged, ordered by id',
+        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). Unknown query parameters are refused (400).',
+        'x-roles': ROLE_ENUM,
+        parameters: [param('Limit'), param('Offset')],
+        responses: {
+          '200': { description: 'One page of tickets and the total count.', content: json(ref('TicketPage')) },
+          ...contractReadErrors,
+        },
+      },
+      post: {
+        tags: ['sla'],
+        operationId: 'upsertTickets',
+        summary: 'Submit 1-5000 tickets (upsert by external id); the SLA detector re-examines the changed ones',
+        description: [
+          'Roles: admin, manager. The body is a JSON array of tickets (400 with path `(body)` when not an array or not 1-5000 long; use',
+          '`/tickets/import` for more). Order of checks: array shape (400), contract visibility (404), role (403), a policy must exist',
+          '(409 `conflict`: PUT /sla-policy first), then every ticket (400, paths `[i].field`): fields, severity among the policy\'s level codes,',
+          'respondedAt/resolvedAt not before createdAt, resolvedAt not before respondedAt, pause reasons among the policy\'s `pauseReasons`, a pause',
+          'not before createdAt and not ending before it starts, external ids unique within the body. Tickets are keyed by external id: a new',
+          'one is inserted, a changed one updated, an identical one left alone. Only new and changed tickets are re-evaluated; each ticket that',
+          'missed its response or resolution limit gets one ledger line (source `sla`, sourceKey `ticket:<externalId>`) in the period of the',
+          'first missed deadline, under the rule its type maps to. Unconfirmed pauses do not stop the clock.',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json({ type: 'array', minItems: 1, maxItems: 5000, items: ref('TicketInput') }, [
+            {
+              externalId: 'GD-20250930-01',
+              system: '电子税务局',
+              type: '故障',
+              severity: '高',
+              title: '发票开具失败',
+              createdAt: '2025-09-30T16:00:00+08:00',
+              respondedAt: '2025-09-30T16:10:00+08:00',
+              resolvedAt: '2025-10-09T15:00:00+08:00',
+              pauses: [{ start: '2025-09-30T16:20:00+08:00', end: '2025-09-30T16:40:00+08:00', reason: '等待用户反馈', confirmed: true }],
+            },
+          ]),
+        },
+        responses: {
+          '200': {
+            description: 'Counts and what the SLA detector changed.',
+            content: json(ref('UpsertResult'), {
+              imported: 1,
+              updated: 0,
+              unchanged: 0,
+              detection: { sla: { added: 1, withdrawn: 0, retraced: 0, unchanged: 0, skippedLocked: 0 } },
+            }),
+          },
+          ...contractWriteErrors,
+        },
+      },
+    },
+    '/contracts/{id}/tickets/import': {
+      parameters: [param('ContractId')],
+      post: {
+        tags: ['sla', 'imports'],
+        operationId: 'importTickets',
+        summary: 'Import tickets from a CSV or XLSX export (upsert by external id)',
+        description: importDescription(
+          'tickets',
+          'Columns: `external_id` (≤ 100 characters), `severity` (a level code of the policy), `created_at`, and optionally `system`, `type`, ' +
+            '`title` (cut to 500 characters), `responded_at`, `resolved_at`; the same cross-field checks as the JSON route. Pauses cannot be ' +
+            'imported. A policy must exist (409 `conflict`). The SLA lines of new and changed tickets are reconciled chunk by chunk (`detection.sla`).',
+        ),
+        'x-roles': ['admin', 'manager'],
+        requestBody: importBody('tickets'),
+        responses: importResponses,
+      },
+    },
+    '/contracts/{id}/tickets/{externalId}': {
+      parameters: [param('ContractId'), param('TicketExternalId')],
+      get: {
+        tags: ['sla'],
+        operationId: 'getTicket',
+        summary: 'One ticket with its SLA figures, evaluated now, and the trace',
+        description: [
+          'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). 404 when no ticket of this contract has',
+          'the external id. `sla` is computed on each request with the current policy and calendar (an open ticket\'s elapsed time grows);',
+          'it is null when the contract has no policy or the ticket\'s severity is no longer a level of it. 409 `calendar_missing` when the',
+          'ticket\'s clock crosses a year without calendar data.',
+        ].join(' '),
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'The ticket.', content: json(ref('TicketDetail')) },
+          ...contractReadErrors,
+          '409': resp('CalendarMissing'),
+        },
+      },
+    },
+
+    // ---- evidence: inspections (巡检) ----
+    '/contracts/{id}/inspection-plans': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['inspections'],
+        operationId: 'listInspectionPlans',
+        summary: 'List the contract\'s inspection plans (巡检计划), ordered by id',
+        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404).',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'Plans.', content: json({ type: 'array', items: ref('InspectionPlan') }) },
+          ...contractReadErrors,
+        },
+      },
+      post: {
+        tags: ['inspections'],
+        operationId: 'createInspectionPlan',
+        summary: 'Create an inspection plan; the inspection detector runs',
+        description: [
+          'Roles: admin, manager. The body is validated before the role and contract checks.',
+          '`frequency: dates` needs a non-empty `dates` list (400 path `dates`); `activeTo` not before `activeFrom` (path `activeTo`).',
+          'Detection (rule 5a, 5b, 5c of item 5): each slot of the plan within the contract and the plan\'s active dates, up to today, that is',
+          'due — a working day or listed date due at `deadlineTime` (end of day when null), a week / month / quarter due at the end of its last',
+          'day — and has no run by then gives a 5a line (one unit); an on-time slot whose runs do not cover the checklist gives a 5b line with',
+          'one unit per missing item; each finding not handled within `findingLimitMinutes` working minutes after the run gives a 5c line.',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json(ref('InspectionPlanCreate'), {
+            name: '电子税务局日常巡检',
+            system: '电子税务局',
+            frequency: 'workday',
+            deadlineTime: '10:00',
+            checklist: ['CPU 使用率', '磁盘空间', '数据库连接数', '备份任务'],
+            findingLimitMinutes: 570,
+          }),
+        },
+        responses: {
+          '201': { description: 'The plan and what the inspection detector changed.', content: json(withDetection('InspectionPlan')) },
+          ...contractWriteErrors,
+        },
+      },
+    },
+    '/contracts/{id}/inspections': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['inspections'],
+        operationId: 'listInspections',
+        summary: 'List the contract\'s inspection runs (巡检记录), paged, ordered by performedAt',
+        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). Unknown query parameters are refused (400).',
+        'x-roles': ROLE_ENUM,
+        parameters: [param('Limit'), param('Offset')],
+        responses: {
+          '200': { description: 'One page of runs and the total count.', content: json(ref('InspectionRunPage')) },
+          ...contractReadErrors,
+        },
+      },
+      post: {
+        tags: ['inspections'],
+        operationId: 'recordInspection',
+        summary: 'Record an inspection run (upsert when `externalId` is given); the inspection detector runs',
+        description: [
+          'Roles: admin, manager. The body and the plan are checked before the role and contract checks: 400 when the plan is not one of',
+          'this contract\'s (path `planId`), an item checked is not on the plan\'s checklist (path `itemsChecked`), or a finding is handled',
+          'before the run (path `findings[i].handledAt`). With an `externalId` already recorded for the contract the run is replaced (still 201).',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json(ref('InspectionRunCreate'), {
+            planId: 1,
+            externalId: 'XJ-20251103-01',
+            performedAt: '2025-11-03T09:20:00+08:00',
+            performer: '张工',
+            itemsChecked: ['CPU 使用率', '磁盘空间', '数据库连接数', '备份任务'],
+            findings: [{ description: '/data 分区使用率 92%', handledAt: '2025-11-03T11:00:00+08:00' }],
+          }),
+        },
+        responses: {
+          '201': { description: 'The run and what the inspection detector changed.', content: json(withDetection('InspectionRun')) },
+          ...contractWriteErrors,
+        },
+      },
+    },
+    '/contracts/{id}/inspections/import': {
+      parameters: [param('ContractId')],
+      post: {
+        tags: ['inspections', 'imports'],
+        operationId: 'importInspections',
+        summary: 'Import inspection runs from a CSV or XLSX log (upsert by external id)',
+        description: importDescription(
+          'inspections',
+          'Columns: `external_id`, `plan` (the plan\'s name or id), `performed_at`, `performer`, and optionally `items_checked` (a list ' +
+            'separated by `;` `；` `、` `,` `，` or new lines; each on the plan\'s checklist) and `findings` (`描述` or `描述@处理时间`, separated ' +
+            'by `;` `；` or new lines). The inspection detector runs once at the end (`detection.inspection`).',
+        ),
+        'x-roles': ['admin', 'manager'],
+        requestBody: importBody('inspections'),
+        responses: importResponses,
+      },
+    },
+
+    // ---- evidence: reports (报告) ----
+    '/contracts/{id}/report-plans': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['reports'],
+        operationId: 'listReportPlans',
+        summary: 'List the contract\'s report plans (报告计划), ordered by id',
+        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404).',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'Plans.', content: json({ type: 'array', items: ref('ReportPlan') }) },
+          ...contractReadErrors,
+        },
+      },
+      post: {
+        tags: ['reports'],
+        operationId: 'createReportPlan',
+        summary: 'Create a report plan; the report detector runs',
+        description: [
+          'Roles: admin, manager. The body is validated before the role and contract checks. `per_incident` needs `eventKinds` (400 path',
+          '`eventKinds`). `dueWorkingDays` defaults by kind: weekly 1, monthly 5, annual 10, per_incident 3.',
+          'Detection (rule 9a of item 9, one unit each): every week / month / year overlapping the contract, or every active event of the',
+          'listed kinds, expects a submission within `dueWorkingDays` working days after the span\'s last day (or the event\'s date), by 24:00;',
+          'a late first submission, or none once the due date has passed, gives a line in the period of the due date (the last period when',
+          'after the contract).',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: { required: true, content: json(ref('ReportPlanCreate'), { name: '运维周报', kind: 'weekly', dueWorkingDays: 1 }) },
+        responses: {
+          '201': { description: 'The plan and what the report detector changed.', content: json(withDetection('ReportPlan')) },
+          ...contractWriteErrors,
+        },
+      },
+    },
+    '/contracts/{id}/report-submissions': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['reports'],
+        operationId: 'listReportSubmissions',
+        summary: 'List the contract\'s report submissions, ordered by submittedAt (not paged)',
+        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404).',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'Submissions.', content: json({ type: 'array', items: ref('ReportSubmission') }) },
+          ...contractReadErrors,
+        },
+      },
+      post: {
+        tags: ['reports'],
+        operationId: 'submitReport',
+        summary: 'Record a report submission (upsert when `externalId` is given); the report detector runs',
+        description: [
+          'Roles: admin, manager. The body and the plan are checked before the role and contract checks: 400 when the plan is not one of',
+          'this contract\'s (path `planId`) or `covers` is not valid for the plan\'s kind (path `covers`). `covers` is normalised: weekly',
+          '`W<Monday>` or any date of the week → `W<Monday>`; monthly `YYYY-MM` or a date → `YYYY-MM`; annual `YYYY` or a date → `YYYY`;',
+          'per_incident `event:<event id>`. With an `externalId` already recorded for the contract the submission is replaced (still 201).',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json(ref('ReportSubmissionCreate'), { planId: 1, covers: '2025-11-03', submittedAt: '2025-11-10T09:00:00+08:00', title: '第45周运维周报' }),
+        },
+        responses: {
+          '201': { description: 'The submission (with `covers` normalised) and what the report detector changed.', content: json(withDetection('ReportSubmission')) },
+          ...contractWriteErrors,
+        },
+      },
+    },
+    '/contracts/{id}/report-submissions/import': {
+      parameters: [param('ContractId')],
+      post: {
+        tags: ['reports', 'imports'],
+        operationId: 'importReportSubmissions',
+        summary: 'Import report submissions from a CSV or XLSX inbox export (upsert by external id)',
+        description: importDescription(
+          'report_submissions',
+          'Columns: `external_id`, `plan` (the plan\'s name or id), `covers` (as in the JSON route), `submitted_at`, and optionally `title`. ' +
+            'The report detector runs once at the end (`detection.report`).',
+        ),
+        'x-roles': ['admin', 'manager'],
+        requestBody: importBody('report_submissions'),
+        responses: importResponses,
+      },
+    },
+
+    // ---- evidence: staffing (人员) ----
+    '/contracts/{id}/positions': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['staffing'],
+        operationId: 'listPositions',
+        summary: 'The contract\'s required positions (岗位要求), ordered by id',
+        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). A bare array (the PUT answer wraps it in `positions`).',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'Positions.', content: json({ type: 'array', items: ref('Position') }) },
+          ...contractReadErrors,
+        },
+      },
+      put: {
+        tags: ['staffing'],
+        operationId: 'putPositions',
+        summary: 'Replace the required positions; the staffing detector runs',
+        description: [
+          'Roles: admin, manager. The body is validated before the role and contract checks. Positions are matched by `role`: existing ones',
+          'are updated (keeping their id), new ones created, roles not in the body deleted (an empty array deletes all).',
+          'Detection per period up to today: 1a (item 1) when a position is short of k people for at least `toleranceWorkingDays`',
+          'consecutive working days (units = the largest such k); per person on duty in the period: 2a (item 2) lacking a qualification the',
+          'position requires, 16a / 16b (item 16) no security agreement / no criminal-record certificate, 15a (item 15) no security training',
+          'by the end of the period.',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json({ type: 'array', maxItems: 100, items: ref('PositionInput'), description: 'Roles unique.' }, [
+            { role: '驻场工程师', count: 3, qualifications: ['信息系统运行管理员'], toleranceWorkingDays: 10 },
+            { role: '数据库管理员', count: 1, qualifications: ['OCP'] },
+          ]),
+        },
+        responses: {
+          '200': {
+            description: 'The positions as now stored and what the staffing detector changed.',
+            content: json({
+              type: 'object',
+              required: ['positions', 'detection'],
+              properties: { positions: { type: 'array', items: ref('Position') }, detection: ref('DetectionResult') },
+            }),
+          },
+          ...contractWriteErrors,
+        },
+      },
+    },
+    '/contracts/{id}/people': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['staffing'],
+        operationId: 'listPeople',
+        summary: 'The contract\'s staff roster (人员名册), ordered by id',
+        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404).',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'People.', content: json({ type: 'array', items: ref('Person') }) },
+          ...contractReadErrors,
+        },
+      },
+      post: {
+        tags: ['staffing'],
+        operationId: 'upsertPeople',
+        summary: 'Submit one person or an array of 1-2000 (upsert by external id); the staffing detector runs',
+        description:
+          'Roles: admin, manager. The body is validated before the role and contract checks (paths `[i].field`; `endDate` not before ' +
+          '`startDate`). Answers 200 (not 201) with counts.',
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json(
+            { oneOf: [ref('PersonInput'), { type: 'array', minItems: 1, maxItems: 2000, items: ref('PersonInput') }] },
+            [{
+              externalId: 'E-0012',
+              name: '李明',
+              role: '驻场工程师',
+              startDate: '2025-11-01',
+              endDate: null,
+              qualifications: ['信息系统运行管理员'],
+              securityAgreement: true,
+              noCriminalRecord: true,
+              securityTrainingDate: '2025-11-05',
+            }],
+          ),
+        },
+        responses: {
+          '200': { description: 'Counts and what the staffing detector changed.', content: json(ref('UpsertResult')) },
+          ...contractWriteErrors,
+        },
+      },
+    },
+    '/contracts/{id}/people/import': {
+      parameters: [param('ContractId')],
+      post: {
+        tags: ['staffing', 'imports'],
+        operationId: 'importPeople',
+        summary: 'Import the staff roster from a CSV or XLSX file (upsert by external id)',
+        description: importDescription(
+          'people',
+          'Columns: `external_id`, `name`, `role`, `start_date`, `security_agreement`, `no_criminal_record`, and optionally `end_date`, ' +
+            '`qualifications` (a list separated by `;` `；` `、` `,` `，` or new lines), `security_training_date`. Dates `YYYY-MM-DD` or ' +
+            '`YYYY/M/D` (a trailing `00:00` is accepted); yes/no columns 是/否, 有/无, Y/N, yes/no, true/false or 1/0. The staffing detector ' +
+            'runs once at the end (`detection.staffing`).',
+        ),
+        'x-roles': ['admin', 'manager'],
+        requestBody: importBody('people'),
+        responses: importResponses,
+      },
+    },
+
+    // ---- evidence: events (事件) ----
+    '/contracts/{id}/events': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['events'],
+        operationId: 'listEvents',
+        summary: 'List the contract\'s events, active and withdrawn, ordered by occurredAt',
+        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). Unknown query parameters are refused (400).',
+        'x-roles': ROLE_ENUM,
+        parameters: [param('EventKindFilter')],
+        responses: {
+          '200': { description: 'Events.', content: json({ type: 'array', items: ref('Event') }) },
+          ...contractReadErrors,
+        },
+      },
+      post: {
+        tags: ['events'],
+        operationId: 'recordEvent',
+        summary: 'Record an event (release, emergency, security incident, vulnerability, supply chain, turnover, on-site service)',
+        description: [
+          'Roles: admin, manager. The body is validated before the role and contract checks; `details` is validated against the schema of',
+          'the `kind` (unknown keys refused; its error paths are relative to `details`, e.g. `category`). An `onsite_visit` needs `plannedId`',
+          'or `plannedRef` (400 path `details.plannedId`); a `plannedId` must be an `onsite_planned` event of this contract. The event and',
+          'report detectors then run (`detection.event`, `detection.report`: per-incident reports expect a submission for the event).',
+          'Rules written: release → 6a (not completed by `plannedAt`, or `complete: false`), 6b (`postReleaseIssue` and not',
+          '`issueHandledInTime`), 7a (`newProblemCaused` and not `newProblemResolvedInTime`); emergency → 8a (not handled within',
+          '`limitMinutes` calendar minutes), 8b (one unit per missing step); security_incident → 17a (`incident`) or 18a (`network_data`);',
+          'vulnerability → 12a unless a `vulnerability_report` with the same identifier was recorded at or before it; supply_chain → 19a',
+          'or 20a (`details.rule`); turnover_disruption → 3a; onsite_planned → 33a once `dueDate` has passed, units = planned persons −',
+          'persons of the linked `onsite_visit` events up to the due date. `vulnerability_report` and `onsite_visit` write no line',
+          'themselves. `suggestedPenaltyClause` names the contract clause a network/data security incident or a 20a supply-chain event may',
+          'call for; the penalty itself is recorded by a manager (`/penalties`).',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json(ref('EventCreate'), {
+            kind: 'emergency',
+            occurredAt: '2025-11-12T14:05:00+08:00',
+            title: '电子税务局登录异常',
+            system: '电子税务局',
+            externalId: 'YJ-2025-017',
+            details: { limitMinutes: 60, handledAt: '2025-11-12T15:40:00+08:00', missingSteps: ['事后总结报告'] },
+          }),
+        },
+        responses: {
+          '201': { description: 'The event and what the event and report detectors changed.', content: json(withDetection('Event')) },
+          ...contractWriteErrors,
+        },
+      },
+    },
+    '/contracts/{id}/events/{eventId}/withdraw': {
+      parameters: [param('ContractId'), param('EventId')],
+      post: {
+        tags: ['events'],
+        operationId: 'withdrawEvent',
+        summary: 'Withdraw an event with a reason; its lines are withdrawn by re-detection',
+        description:
+          'Roles: admin, manager. The reason (1-2000 characters) is validated before the role check. 404 when the event is not in this ' +
+          'contract; 409 when already withdrawn. The event and report detectors run; lines in signed periods stay.',
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json(
+            { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } },
+            { reason: '经核实不属于服务商责任' },
+          ),
+        },
+        responses: {
+          '200': { description: 'The withdrawn event and what the detectors changed.', content: json(withDetection('Event')) },
+          ...contractWriteErrors,
+        },
+      },
+    },
+
+    // ---- detection ----
+    '/contracts/{id}/detect': {
+      parameters: [param('ContractId')],
+      post: {
+        tags: ['detection'],
+        operationId: 'detectAll',
+        summary: 'Re-run every detector of the contract (time passes: deadlines fall due)',
+        description: [
+          'Roles: admin, manager (role checked first). No request body. Runs the sla (skipped, and absent from the answer, when the contract',
+          'has no SLA policy), inspection, report, staffing and event detectors in one transaction and reconciles their proposals with the',
+          'active detected lines: new evidence of a deduction adds a line, a line whose numbers changed is withdrawn and added anew, a line',
+          'whose evidence no longer holds is withdrawn (reason `重新检测：…`), a changed reason or trace is rewritten in place (`retraced`).',
+          'Signed and locked periods are never touched (`skippedLocked`). 409 `calendar_missing` when a needed year has no calendar data.',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        responses: {
+          '200': {
+            description: 'One summary per detector.',
+            content: json(
+              { type: 'object', required: ['detection'], properties: { detection: ref('DetectionResult') } },
+              {
+                detection: {
+                  sla: { added: 0, withdrawn: 0, retraced: 0, unchanged: 12, skippedLocked: 0 },
+                  inspection: { added: 1, withdrawn: 0, retraced: 0, unchanged: 3, skippedLocked: 0 },
+                  report: { added: 0, withdrawn: 0, retraced: 0, unchanged: 1, skippedLocked: 0 },
+                  staffing: { added: 0, withdrawn: 0, retraced: 0, unchanged: 0, skippedLocked: 0 },
+                  event: { added: 0, withdrawn: 0, retraced: 0, unchanged: 2, skippedLocked: 0 },
+                },
+              },
+            ),
+          },
+          '400': resp('BadRequest'),
+          '401': resp('Unauthorized'),
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
+          '409': resp('ConflictOrCalendarMissing'),
+          '500': resp('InternalError'),
+        },
+      },
+    },
+
+    // ---- import column mappings ----
+    '/contracts/{id}/import-mappings/{kind}': {
+      parameters: [param('ContractId'), param('ImportKind')],
+      get: {
+        tags: ['imports'],
+        operationId: 'getImportMapping',
+        summary: 'The saved column mapping of an import kind, with the fields it reads',
+        description:
+          'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). 400 (path `kind`) for an unknown kind. ' +
+          '`mapping` is `{}` when none is saved.',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'The mapping.', content: json(ref('ImportMapping')) },
+          ...contractReadErrors,
+        },
+      },
+      put: {
+        tags: ['imports'],
+        operationId: 'putImportMapping',
+        summary: 'Save the column mapping of an import kind (field → the file\'s header text)',
+        description:
+          'Roles: admin, manager (role checked first). The body maps field names of the kind to header texts; a blank header means the ' +
+          'field is read from a column named like the field. Unknown fields are refused (400, paths `mapping.<field>`). Replaces the saved ' +
+          'mapping. An upload may also carry a mapping, which is saved when that import succeeds.',
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json(ref('ColumnMapping'), { external_id: '工单编号', severity: '优先级', created_at: '创建时间', resolved_at: '解决时间' }),
+        },
+        responses: {
+          '200': { description: 'The mapping as now saved.', content: json(ref('ImportMapping')) },
+          ...authErrors,
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
         },
       },
     },
@@ -845,6 +1692,62 @@ export const openApiDocument = {
         description: 'Only active or only withdrawn records.',
         schema: { type: 'string', enum: ['active', 'withdrawn'] },
       },
+      CalendarYear: {
+        name: 'year',
+        in: 'path',
+        required: true,
+        description: 'Calendar year. A positive integer; imports accept 2000-2100 only (400 with path `year`).',
+        schema: { type: 'integer', minimum: 1, maximum: 999999999, example: 2025 },
+      },
+      CalendarDate: {
+        name: 'date',
+        in: 'path',
+        required: true,
+        description: 'A local date YYYY-MM-DD (400 with path `date` otherwise).',
+        schema: { type: 'string', format: 'date', example: '2025-10-01' },
+      },
+      TicketExternalId: {
+        name: 'externalId',
+        in: 'path',
+        required: true,
+        description: 'The ticket\'s external id (工单编号) as submitted, URL-encoded.',
+        schema: { type: 'string', maxLength: 100, example: 'GD-20250930-01' },
+      },
+      EventId: {
+        name: 'eventId',
+        in: 'path',
+        required: true,
+        description: 'Event id.',
+        schema: { type: 'integer', minimum: 1, maximum: 999999999 },
+      },
+      ImportKind: {
+        name: 'kind',
+        in: 'path',
+        required: true,
+        description: 'Import kind (400 with path `kind` otherwise).',
+        schema: { type: 'string', enum: ['tickets', 'inspections', 'report_submissions', 'people'] },
+      },
+      Limit: {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        description: 'Page size.',
+        schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+      },
+      Offset: {
+        name: 'offset',
+        in: 'query',
+        required: false,
+        description: 'Records to skip.',
+        schema: { type: 'integer', minimum: 0, default: 0 },
+      },
+      EventKindFilter: {
+        name: 'kind',
+        in: 'query',
+        required: false,
+        description: 'Only events of this kind.',
+        schema: { type: 'string', enum: EVENT_KIND_ENUM },
+      },
     },
     responses: {
       BadRequest: {
@@ -885,12 +1788,83 @@ export const openApiDocument = {
         }),
       },
       PayloadTooLarge: {
-        description: 'Request body over 1 MB (`too_large`).',
+        description: 'Request body too large (`too_large`): JSON over 5 MB, a CSV/text body over 1 MB, or an uploaded file over UPLOAD_MAX_MB (default 200 MB; message 上传文件过大).',
         content: json(ref('Error'), { error: { code: 'too_large', message: '请求体过大', details: [] } }),
       },
       InternalError: {
         description: 'Unexpected server error (`internal`); details are logged, not returned.',
         content: json(ref('Error'), { error: { code: 'internal', message: '服务器内部错误', details: [] } }),
+      },
+      CalendarMissing: {
+        description:
+          'The computation needs a year the working calendar has no data for (`calendar_missing`); an admin imports it with `PUT /calendar/{year}`.',
+        content: json(ref('Error'), {
+          error: {
+            code: 'calendar_missing',
+            message: '工作日历缺少 2027 年的节假日数据，请管理员先导入该年度日历',
+            details: [{ path: 'calendar', message: '工作日历缺少 2027 年的节假日数据，请管理员先导入该年度日历' }],
+          },
+        }),
+      },
+      ConflictOrCalendarMissing: {
+        description:
+          '`conflict`: the write conflicts with the current state (no SLA policy yet for tickets, an event already withdrawn, a concurrent ' +
+          'change); or `calendar_missing`: a detector needs a year the working calendar has no data for (import it with `PUT /calendar/{year}`).',
+        content: {
+          'application/json': {
+            schema: ref('Error'),
+            examples: {
+              conflict: {
+                value: { error: { code: 'conflict', message: '请先为本合同配置 SLA 策略（PUT /sla-policy），再录入工单', details: [] } },
+              },
+              calendar_missing: {
+                value: {
+                  error: {
+                    code: 'calendar_missing',
+                    message: '工作日历缺少 2027 年的节假日数据，请管理员先导入该年度日历',
+                    details: [{ path: 'calendar', message: '工作日历缺少 2027 年的节假日数据，请管理员先导入该年度日历' }],
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      InvalidFile: {
+        description:
+          'The upload cannot be imported. `invalid_file`: some rows are invalid and nothing was written; `error.rows` lists every bad row ' +
+          '(up to 5000, `error.truncated` when there were more), `details` those of the first 50. `invalid_input`: no file, a bad mapping, ' +
+          'missing columns, an unreadable or empty file. `invalid_upload`: a malformed multipart form.',
+        content: {
+          'application/json': {
+            schema: ref('Error'),
+            examples: {
+              invalid_file: {
+                value: {
+                  error: {
+                    code: 'invalid_file',
+                    message: '文件中有 1 行无效（共 2 行），未导入任何数据',
+                    details: [{ path: 'row 3.created_at', message: '「bad」不是有效时间（ISO 8601 带时区，或 YYYY-MM-DD HH:mm[:ss]）' }],
+                    rows: [{ row: 3, errors: [{ field: 'created_at', message: '「bad」不是有效时间（ISO 8601 带时区，或 YYYY-MM-DD HH:mm[:ss]）' }] }],
+                    truncated: false,
+                  },
+                },
+              },
+              missing_columns: {
+                value: {
+                  error: {
+                    code: 'invalid_input',
+                    message: '文件缺少必需的列：created_at（表头：external_id、severity）',
+                    details: [{ path: 'columns.created_at', message: '缺少此列' }],
+                  },
+                },
+              },
+              no_file: {
+                value: { error: { code: 'invalid_input', message: '请上传文件（表单字段 file，CSV 或 XLSX）', details: [{ path: 'file', message: '缺少文件' }] } },
+              },
+            },
+          },
+        },
       },
     },
     schemas: {
@@ -906,11 +1880,22 @@ export const openApiDocument = {
             properties: {
               code: {
                 type: 'string',
-                enum: ['invalid_input', 'invalid_json', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'too_large', 'internal'],
-                description: 'Machine-readable code: 400 invalid_input / invalid_json, 401 unauthorized, 403 forbidden, 404 not_found, 409 conflict, 413 too_large, 500 internal.',
+                enum: [
+                  'invalid_input', 'invalid_json', 'invalid_file', 'invalid_upload', 'unauthorized', 'forbidden', 'not_found', 'conflict',
+                  'calendar_missing', 'too_large', 'internal',
+                ],
+                description:
+                  'Machine-readable code: 400 invalid_input / invalid_json / invalid_file / invalid_upload, 401 unauthorized, 403 forbidden, ' +
+                  '404 not_found, 409 conflict / calendar_missing, 413 too_large, 500 internal.',
               },
               message: { type: 'string', description: 'Human-readable message in Chinese (the first detail\'s message for validation errors).' },
               details: { type: 'array', items: ref('ErrorDetail'), description: 'Per-field problems; empty when not field-related.' },
+              rows: {
+                type: 'array',
+                description: '`invalid_file` only: every invalid row of the import file (at most 5000).',
+                items: ref('ImportRowError'),
+              },
+              truncated: { type: 'boolean', description: '`invalid_file` only: more rows were invalid than `rows` lists.' },
             },
           },
         },
@@ -919,8 +1904,27 @@ export const openApiDocument = {
         type: 'object',
         required: ['path', 'message'],
         properties: {
-          path: { type: 'string', description: 'Where the problem is, e.g. `totalAmount`, `installments[0].ratio`, `id`, `(body)`.' },
+          path: { type: 'string', description: 'Where the problem is, e.g. `totalAmount`, `installments[0].ratio`, `id`, `(body)`, `[3].severity` (an item of an array body), `row 5.created_at` (an import file), `calendar`.' },
           message: { type: 'string', description: 'Message in Chinese.' },
+        },
+      },
+      ImportRowError: {
+        type: 'object',
+        description: 'The problems of one row of an import file.',
+        required: ['row', 'errors'],
+        properties: {
+          row: { type: 'integer', description: 'Row number as Excel shows it (the header is usually row 1).', example: 3 },
+          errors: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['field', 'message'],
+              properties: {
+                field: { type: 'string', description: 'Field name of the import kind (not the header text).', example: 'created_at' },
+                message: { type: 'string', description: 'Message in Chinese.' },
+              },
+            },
+          },
         },
       },
       OkResponse: {
@@ -1318,8 +2322,8 @@ export const openApiDocument = {
         type: 'object',
         description: 'A deduction line (扣分记录) of the ledger. Never deleted: withdrawn with a reason.',
         required: [
-          'id', 'period', 'item', 'rule', 'units', 'points', 'reason', 'occurredAt', 'evidence', 'source', 'status', 'recordedBy',
-          'createdAt', 'withdrawnAt',
+          'id', 'period', 'item', 'rule', 'units', 'points', 'reason', 'occurredAt', 'evidence', 'source', 'sourceKey', 'trace', 'status',
+          'recordedBy', 'createdAt', 'withdrawnAt',
         ],
         properties: {
           id: { type: 'integer' },
@@ -1335,12 +2339,34 @@ export const openApiDocument = {
           points: points('Points deducted = units × points per unit, rounded half-up to 0.01.', '0.20'),
           reason: { type: 'string' },
           occurredAt: nullable(dateTime('When the event happened.')),
-          evidence: nullable({ type: 'string', description: 'Evidence / trace text.' }),
-          source: { type: 'string', description: 'Origin of the line; `manual` for lines recorded through the API.', example: 'manual' },
+          evidence: nullable({ type: 'string', description: 'Evidence text of a manual line; null on detected lines (see `trace`).' }),
+          source: {
+            type: 'string',
+            enum: ['manual', 'sla', 'inspection', 'report', 'staffing', 'event'],
+            description: 'Origin of the line: `manual` for lines recorded through `POST /ledger`, else the detector that wrote it.',
+            example: 'manual',
+          },
+          sourceKey: nullable({
+            type: 'string',
+            description:
+              'Detected lines: the evidence the line stands for, one active line per key (`ticket:<externalId>`, `inspection:<plan>:<slot>:missed|items`, ' +
+              '`inspection-finding:<run>:<i>`, `report:<plan>:<covers>`, `staffing:short|unqualified|agreement|record|training:<id>:<period>`, ' +
+              '`event:<id>:<rule>`). Null on manual lines.',
+            example: 'ticket:GD-20250930-01',
+          }),
+          trace: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Detected lines: why the deduction applies, one Chinese sentence per entry (deadlines, holidays skipped, pauses). Empty on manual lines.',
+            example: ['工单 #GD-20250930-01（高）：解决时限 4 小时（工作时间），实际 8 小时 30 分钟，超时（截止 2025-10-09 10:30，2025-10-09 15:00 解决）', '2025-10-01 至 2025-10-08 国庆节、中秋节假期不计时'],
+          },
           status: { type: 'string', enum: ['active', 'withdrawn'] },
-          recordedBy: nullable({ type: 'integer', description: 'User id of the recorder.' }),
+          recordedBy: nullable({ type: 'integer', description: 'User id of the recorder; for a detected line, the user whose write ran the detector.' }),
           createdAt: dateTime('When recorded.'),
-          withdrawnReason: nullable({ type: 'string', description: 'Null while active; the key is absent from the 201 answer of the create.' }),
+          withdrawnReason: nullable({
+            type: 'string',
+            description: 'Null while active; the key is absent from the 201 answer of the create. Detection withdrawals start with 重新检测：.',
+          }),
           withdrawnBy: nullable({ type: 'integer', description: 'User id; null while active; the key is absent from the 201 answer of the create.' }),
           withdrawnAt: nullable(dateTime('When withdrawn.')),
         },
@@ -1444,7 +2470,7 @@ export const openApiDocument = {
       ScorecardLine: {
         type: 'object',
         description: 'An active ledger line as shown on the scorecard.',
-        required: ['id', 'rule', 'units', 'points', 'reason', 'occurredAt', 'evidence', 'source', 'recordedBy', 'createdAt'],
+        required: ['id', 'rule', 'units', 'points', 'reason', 'occurredAt', 'evidence', 'source', 'sourceKey', 'trace', 'recordedBy', 'createdAt'],
         properties: {
           id: { type: 'integer' },
           rule: { type: 'string' },
@@ -1453,7 +2479,9 @@ export const openApiDocument = {
           reason: { type: 'string' },
           occurredAt: nullable(dateTime('When the event happened.')),
           evidence: nullable({ type: 'string' }),
-          source: { type: 'string' },
+          source: { type: 'string', enum: ['manual', 'sla', 'inspection', 'report', 'staffing', 'event'], description: 'As in LedgerLine.source.' },
+          sourceKey: nullable({ type: 'string', description: 'As in LedgerLine.sourceKey; null on manual lines.' }),
+          trace: { type: 'array', items: { type: 'string' }, description: 'As in LedgerLine.trace; empty on manual lines.' },
           recordedBy: nullable({ type: 'integer' }),
           createdAt: dateTime('When recorded.'),
         },
@@ -1620,7 +2648,12 @@ export const openApiDocument = {
           username: nullable({ type: 'string' }),
           action: {
             type: 'string',
-            description: 'user.create, vendor.create, template.create, contract.create, ledger.add, ledger.withdraw, rating.add, rating.withdraw, penalty.add, penalty.approve, penalty.withdraw, period.sign, installment.payment_status.',
+            description:
+              'user.create, vendor.create, template.create, contract.create, ledger.add, ledger.withdraw, rating.add, rating.withdraw, penalty.add, ' +
+              'penalty.approve, penalty.withdraw, period.sign, installment.payment_status, calendar.import, calendar.set_day, sla_policy.put, ' +
+              'tickets.upsert, inspection_plan.create, inspection.record, inspection.update, report_plan.create, report.submit, positions.put, ' +
+              'people.upsert, event.record, event.withdraw, import_mapping.put, import.<kind> (tickets, inspections, report_submissions, people), ' +
+              'detection.<source> (sla, inspection, report, staffing, event; only when lines were added, withdrawn or retraced).',
             example: 'ledger.add',
           },
           entity: { type: 'string', example: 'ledger_line' },
@@ -1629,6 +2662,740 @@ export const openApiDocument = {
           before: nullable({ type: 'object', description: 'The entity before the change, as serialised by the API; null for creations.' }),
           after: nullable({ type: 'object', description: 'The entity after the change, as serialised by the API.' }),
         },
+      },
+
+      // ---- working calendar ----
+      CalendarDay: {
+        type: 'object',
+        description: 'A day that differs from the Mon-Fri default: a day off (holiday) or a make-up working day (workday, 调休).',
+        required: ['date', 'kind', 'name'],
+        properties: {
+          date: date('Local date.', '2025-10-01'),
+          kind: { type: 'string', enum: ['holiday', 'workday'], description: 'holiday (休): a day off; workday (班): a make-up working day.' },
+          name: { type: 'string', example: '国庆节' },
+        },
+      },
+      CalendarYearSummary: {
+        type: 'object',
+        required: ['year', 'source'],
+        properties: {
+          year: { type: 'integer', example: 2025 },
+          source: { type: 'string', description: 'Where the year\'s data comes from.', example: 'bundled (chinese-days 1.5.7)' },
+        },
+      },
+      CalendarYear: {
+        type: 'object',
+        description: 'One year of the working calendar.',
+        required: ['year', 'source', 'days', 'workingDays'],
+        properties: {
+          year: { type: 'integer', example: 2025 },
+          source: { type: 'string', example: 'bundled (chinese-days 1.5.7)' },
+          days: { type: 'array', items: ref('CalendarDay'), description: 'Holidays and make-up days, in date order.' },
+          workingDays: { type: 'integer', description: 'Working days of the year (Mon-Fri, minus holidays, plus make-up days).', example: 248 },
+        },
+      },
+      CalendarYearImport: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['days'],
+        properties: {
+          source: { type: 'string', maxLength: 200, default: '管理员导入', description: 'Where the data comes from; trimmed.' },
+          days: {
+            type: 'array',
+            maxItems: 366,
+            description: 'Every holiday and make-up day of the year (dates in the year, unique); an empty list means a plain Mon-Fri year.',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['date', 'kind', 'name'],
+              properties: {
+                date: date('A date of the year.', '2027-01-01'),
+                kind: { type: 'string', enum: ['holiday', 'workday'] },
+                name: { type: 'string', minLength: 1, maxLength: 50 },
+              },
+            },
+          },
+        },
+      },
+      CalendarDayUpdate: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind'],
+        properties: {
+          kind: { type: 'string', enum: ['holiday', 'workday', 'default'], description: 'default: back to Mon-Fri work, weekends off.' },
+          name: nullable({ type: 'string', maxLength: 50, description: 'Required for holiday and workday; ignored for default.' }),
+        },
+      },
+
+      // ---- detection ----
+      DetectionSummary: {
+        type: 'object',
+        description: 'What one detector run changed in the ledger.',
+        required: ['added', 'withdrawn', 'retraced', 'unchanged', 'skippedLocked'],
+        properties: {
+          added: { type: 'integer', description: 'Lines added (including re-added lines whose numbers changed).' },
+          withdrawn: { type: 'integer', description: 'Lines withdrawn: evidence no longer holds, numbers changed, or a duplicate.' },
+          retraced: { type: 'integer', description: 'Lines whose reason or trace was rewritten in place (same period, rule and units).' },
+          unchanged: { type: 'integer', description: 'Lines confirmed as they are.' },
+          skippedLocked: { type: 'integer', description: 'Proposals falling in a signed or locked period, not written.' },
+        },
+      },
+      DetectionResult: {
+        type: 'object',
+        description:
+          'One summary per detector the write re-ran (only those keys are present): sla (tickets), inspection, report, staffing, event. ' +
+          'Detected lines have `source` = the detector and a `sourceKey` naming the evidence.',
+        properties: {
+          sla: ref('DetectionSummary'),
+          inspection: ref('DetectionSummary'),
+          report: ref('DetectionSummary'),
+          staffing: ref('DetectionSummary'),
+          event: ref('DetectionSummary'),
+        },
+      },
+
+      // ---- SLA policy and tickets ----
+      WorkingInterval: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['start', 'end'],
+        properties: {
+          start: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', example: '08:00' },
+          end: { type: 'string', pattern: '^(([01]\\d|2[0-3]):[0-5]\\d|24:00)$', description: '"24:00" allowed.', example: '17:30' },
+        },
+      },
+      SlaLevel: {
+        type: 'object',
+        description: 'A severity level (严重程度) with its limits.',
+        required: ['code', 'name', 'responseMinutes', 'resolutionMinutes', 'clock'],
+        properties: {
+          code: { type: 'string', description: 'The value tickets give as `severity`.', example: '高' },
+          name: nullable({ type: 'string', example: '紧急' }),
+          responseMinutes: nullable({ type: 'integer', description: 'Response limit in minutes of the level\'s clock; null: not assessed.', example: 30 }),
+          resolutionMinutes: nullable({ type: 'integer', description: 'Resolution limit; null: not assessed.', example: 240 }),
+          clock: {
+            type: 'string',
+            enum: ['working', 'calendar'],
+            description: 'working: only working hours of working days count (holidays off, make-up days on); calendar: every minute counts.',
+          },
+        },
+      },
+      SlaPolicy: {
+        type: 'object',
+        description: 'The SLA policy of a contract.',
+        required: ['workingHours', 'levels', 'itemByTicketType', 'ruleByTicketType', 'pauseReasons', 'version'],
+        properties: {
+          workingHours: { type: 'array', items: ref('WorkingInterval'), description: 'Working intervals of every working day, local time.' },
+          levels: { type: 'array', items: ref('SlaLevel') },
+          itemByTicketType: {
+            type: 'object',
+            additionalProperties: { type: 'integer' },
+            description: 'Ticket type → item number (derived from ruleByTicketType); `default` for other types.',
+            example: { 故障: 10, 需求: 26, default: 4 },
+          },
+          ruleByTicketType: {
+            type: 'object',
+            additionalProperties: { type: 'string' },
+            description: 'Ticket type → rule code of the line a breach writes; `default` for other types.',
+            example: { 故障: '10a', 需求: '26a', default: '4a' },
+          },
+          pauseReasons: { type: 'array', items: { type: 'string' }, description: 'Reasons a ticket pause may give (暂停原因).' },
+          version: { type: 'integer', description: '0 on creation, +1 on each replace.' },
+        },
+      },
+      SlaPolicyInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['levels'],
+        properties: {
+          workingHours: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 6,
+            items: ref('WorkingInterval'),
+            default: [{ start: '08:00', end: '17:30' }],
+            description: 'Sorted, non-overlapping, start < end.',
+          },
+          levels: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 20,
+            description: 'Codes unique.',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['code', 'responseMinutes', 'resolutionMinutes', 'clock'],
+              properties: {
+                code: { type: 'string', minLength: 1, maxLength: 50 },
+                name: nullable({ type: 'string', maxLength: 50, description: 'Empty stored as null.' }),
+                responseMinutes: nullable({ type: 'integer', minimum: 1, maximum: 525600, description: 'Required key; null: no response limit.' }),
+                resolutionMinutes: nullable({ type: 'integer', minimum: 1, maximum: 525600, description: 'Required key; null: no resolution limit; ≥ responseMinutes.' }),
+                clock: { type: 'string', enum: ['working', 'calendar'] },
+              },
+            },
+          },
+          itemByTicketType: {
+            type: 'object',
+            additionalProperties: { anyOf: [{ type: 'integer' }, { type: 'string', maxLength: 8 }] },
+            description:
+              'Ticket type (≤ 50 characters) → item number (an item with exactly one per-unit rule) or rule code (a per-unit rule). ' +
+              '`default` applies to other types (4a when missing). Omitted: {"故障": 10, "需求": 26, "default": 4}.',
+            example: { 故障: 10, 需求: '26a', default: 4 },
+          },
+          pauseReasons: {
+            type: 'array',
+            maxItems: 50,
+            uniqueItems: true,
+            items: { type: 'string', minLength: 1, maxLength: 100 },
+            default: ['等待局方确认', '等待第三方厂商处理', '等待用户反馈', '局方要求暂缓'],
+          },
+        },
+      },
+      TicketPause: {
+        type: 'object',
+        required: ['start', 'end', 'reason', 'confirmed'],
+        properties: {
+          start: dateTime('Pause start.'),
+          end: nullable(dateTime('Pause end; null while paused.')),
+          reason: { type: 'string', example: '等待用户反馈' },
+          confirmed: { type: 'boolean', description: 'Confirmed by the bureau: only confirmed pauses stop the clock.' },
+        },
+      },
+      Ticket: {
+        type: 'object',
+        description: 'A ticket (工单) of the contract.',
+        required: ['id', 'externalId', 'system', 'type', 'severity', 'title', 'createdAt', 'respondedAt', 'resolvedAt', 'pauses'],
+        properties: {
+          id: { type: 'integer' },
+          externalId: { type: 'string', description: 'The ticket number in the bureau\'s system, unique within the contract.', example: 'GD-20250930-01' },
+          system: nullable({ type: 'string', example: '电子税务局' }),
+          type: nullable({ type: 'string', description: 'Ticket type; selects the rule (ruleByTicketType).', example: '故障' }),
+          severity: { type: 'string', description: 'A level code of the SLA policy.', example: '高' },
+          title: nullable({ type: 'string' }),
+          createdAt: dateTime('When the ticket was opened (not when the record was stored).'),
+          respondedAt: nullable(dateTime('First response.')),
+          resolvedAt: nullable(dateTime('Resolution; null while open.')),
+          pauses: { type: 'array', items: ref('TicketPause') },
+        },
+      },
+      TicketPage: {
+        type: 'object',
+        required: ['total', 'items'],
+        properties: {
+          total: { type: 'integer', description: 'Tickets of the contract.' },
+          items: { type: 'array', items: ref('Ticket') },
+        },
+      },
+      TicketInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['externalId', 'severity', 'createdAt'],
+        properties: {
+          externalId: {
+            anyOf: [{ type: 'string', minLength: 1, maxLength: 100 }, { type: 'number' }],
+            description: 'Ticket number; a number is stored as text. Unique within the body; an existing one is updated.',
+            example: 'GD-20250930-01',
+          },
+          system: nullable({ type: 'string', maxLength: 200 }),
+          type: nullable({ type: 'string', maxLength: 50, description: 'e.g. 故障, 需求; selects the rule.' }),
+          severity: { type: 'string', minLength: 1, maxLength: 50, description: 'A level code of the policy.' },
+          title: nullable({ type: 'string', maxLength: 500 }),
+          createdAt: instantInput('When the ticket was opened.'),
+          respondedAt: nullable(instantInput('First response; not before createdAt.')),
+          resolvedAt: nullable(instantInput('Resolution; not before createdAt nor respondedAt.')),
+          pauses: {
+            type: 'array',
+            maxItems: 50,
+            default: [],
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['start', 'reason'],
+              properties: {
+                start: instantInput('Pause start; not before createdAt.'),
+                end: nullable(instantInput('Pause end; not before start; null or omitted while paused.')),
+                reason: { type: 'string', minLength: 1, maxLength: 100, description: 'One of the policy\'s pauseReasons.' },
+                confirmed: { type: 'boolean', default: false, description: 'Confirmed by the bureau; unconfirmed pauses do not stop the clock.' },
+              },
+            },
+          },
+        },
+      },
+      UpsertResult: {
+        type: 'object',
+        description: 'Counts of an upsert by external id, and what the detectors changed.',
+        required: ['imported', 'updated', 'unchanged', 'detection'],
+        properties: {
+          imported: { type: 'integer', description: 'New records.' },
+          updated: { type: 'integer', description: 'Existing records whose content changed.' },
+          unchanged: { type: 'integer', description: 'Existing records with the same content.' },
+          detection: ref('DetectionResult'),
+        },
+      },
+      TicketSla: {
+        type: 'object',
+        description: 'SLA figures of a ticket, evaluated at `evaluatedAt` with the current policy and calendar.',
+        required: [
+          'level', 'clock', 'responseMinutes', 'resolutionMinutes', 'responseDeadline', 'resolutionDeadline', 'responseElapsedMinutes',
+          'resolutionElapsedMinutes', 'responseElapsed', 'resolutionElapsed', 'breached', 'firstMissedDeadline', 'open', 'holidays',
+          'makeupDays', 'pausesCounted', 'pausesIgnored', 'trace', 'evaluatedAt', 'ledgerLine',
+        ],
+        properties: {
+          level: { type: 'string', example: '高' },
+          clock: { type: 'string', enum: ['working', 'calendar'] },
+          responseMinutes: nullable({ type: 'integer', example: 30 }),
+          resolutionMinutes: nullable({ type: 'integer', example: 240 }),
+          responseDeadline: nullable(dateTime('Response deadline; null when there is no limit, or while a confirmed open pause holds the clock.')),
+          resolutionDeadline: nullable(dateTime('Resolution deadline; null likewise.')),
+          responseElapsedMinutes: nullable({ type: 'number', description: 'Minutes of the level\'s clock until the response (or until now); fractional when instants are not whole minutes.', example: 10 }),
+          resolutionElapsedMinutes: nullable({ type: 'number', example: 510 }),
+          responseElapsed: nullable({ type: 'string', example: '10 分钟（工作时间）' }),
+          resolutionElapsed: nullable({ type: 'string', example: '8 小时 30 分钟（工作时间）' }),
+          breached: { type: 'array', items: { type: 'string', enum: ['response', 'resolution'] }, description: 'Limits missed, in this order.', example: ['resolution'] },
+          firstMissedDeadline: nullable(dateTime('Earliest missed deadline; its period gets the ledger line.')),
+          open: { type: 'boolean', description: 'Not resolved yet.' },
+          holidays: { type: 'array', items: ref('CalendarDay'), description: 'Holidays within the clock span (working clock only).' },
+          makeupDays: { type: 'array', items: ref('CalendarDay'), description: 'Make-up working days within the span (working clock only).' },
+          pausesCounted: {
+            type: 'array',
+            description: 'Confirmed pauses: the clock stopped.',
+            items: { type: 'object', required: ['start', 'end', 'reason'], properties: { start: dateTime('Start.'), end: nullable(dateTime('End.')), reason: { type: 'string' } } },
+          },
+          pausesIgnored: {
+            type: 'array',
+            description: 'Unconfirmed pauses: the clock kept running.',
+            items: { type: 'object', required: ['start', 'end', 'reason'], properties: { start: dateTime('Start.'), end: nullable(dateTime('End.')), reason: { type: 'string' } } },
+          },
+          trace: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Why, one Chinese sentence per entry (the same text as the ledger line\'s trace).',
+            example: [
+              '工单 #GD-20250930-01（高）：解决时限 4 小时（工作时间），实际 8 小时 30 分钟，超时（截止 2025-10-09 10:30，2025-10-09 15:00 解决）',
+              '2025-10-01 至 2025-10-08 国庆节、中秋节假期不计时',
+            ],
+          },
+          evaluatedAt: dateTime('When evaluated (now).'),
+          ledgerLine: nullable({
+            type: 'object',
+            description: 'The active SLA ledger line of this ticket; null when none.',
+            required: ['id', 'period', 'rule'],
+            properties: { id: { type: 'integer' }, period: { type: 'integer' }, rule: { type: 'string', example: '10a' } },
+          }),
+        },
+      },
+      TicketDetail: {
+        allOf: [
+          ref('Ticket'),
+          {
+            type: 'object',
+            required: ['sla'],
+            properties: {
+              sla: {
+                allOf: [ref('TicketSla')],
+                nullable: true,
+                description: 'Null when the contract has no SLA policy or the ticket\'s severity is not a level of it.',
+              },
+            },
+          },
+        ],
+      },
+
+      // ---- inspections ----
+      InspectionPlan: {
+        type: 'object',
+        description: 'An inspection plan (巡检计划).',
+        required: ['id', 'name', 'system', 'frequency', 'dates', 'deadlineTime', 'checklist', 'findingLimitMinutes', 'activeFrom', 'activeTo', 'status'],
+        properties: {
+          id: { type: 'integer' },
+          name: { type: 'string', example: '电子税务局日常巡检' },
+          system: nullable({ type: 'string' }),
+          frequency: { type: 'string', enum: ['workday', 'weekly', 'monthly', 'quarterly', 'dates'], description: 'workday: every working day; dates: the listed dates.' },
+          dates: { type: 'array', items: { type: 'string', format: 'date' }, description: 'For `dates` plans.' },
+          deadlineTime: nullable({ type: 'string', description: 'HH:mm by which a daily or dated run is due; null: end of day.', example: '10:00' }),
+          checklist: { type: 'array', items: { type: 'string' }, description: 'Items every run must check.' },
+          findingLimitMinutes: { type: 'integer', description: 'Working minutes to handle a finding.', example: 570 },
+          activeFrom: nullable(date('First day the plan applies; null: contract start.')),
+          activeTo: nullable(date('Last day; null: contract end.')),
+          status: { type: 'string', enum: ['active', 'retired'], description: 'Only active plans are detected; no route retires a plan yet.' },
+        },
+      },
+      InspectionPlanCreate: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'frequency', 'checklist'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 200, description: 'Imports find the plan by this name (or id).' },
+          system: nullable({ type: 'string', maxLength: 200 }),
+          frequency: { type: 'string', enum: ['workday', 'weekly', 'monthly', 'quarterly', 'dates'] },
+          dates: { type: 'array', maxItems: 1000, uniqueItems: true, default: [], items: { type: 'string', format: 'date' }, description: 'Required (non-empty) for `dates`.' },
+          deadlineTime: nullable({ type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:mm.' }),
+          checklist: { type: 'array', minItems: 1, maxItems: 200, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 200 } },
+          findingLimitMinutes: { type: 'integer', minimum: 1, maximum: 525600, default: 570, description: 'Working minutes (570 = one 08:00-17:30 day).' },
+          activeFrom: nullable(date('First day.')),
+          activeTo: nullable(date('Last day, not before activeFrom.', '2026-10-31')),
+        },
+      },
+      InspectionFinding: {
+        type: 'object',
+        required: ['description', 'handledAt'],
+        properties: {
+          description: { type: 'string', example: '/data 分区使用率 92%' },
+          handledAt: nullable(dateTime('When handled; null while not handled.')),
+        },
+      },
+      InspectionRun: {
+        type: 'object',
+        description: 'An inspection run (巡检记录).',
+        required: ['id', 'planId', 'externalId', 'performedAt', 'performer', 'itemsChecked', 'findings'],
+        properties: {
+          id: { type: 'integer' },
+          planId: { type: 'integer' },
+          externalId: nullable({ type: 'string', example: 'XJ-20251103-01' }),
+          performedAt: dateTime('When performed.'),
+          performer: { type: 'string', example: '张工' },
+          itemsChecked: { type: 'array', items: { type: 'string' } },
+          findings: { type: 'array', items: ref('InspectionFinding') },
+        },
+      },
+      InspectionRunCreate: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['planId', 'performedAt', 'performer'],
+        properties: {
+          planId: { type: 'integer', minimum: 1, description: 'A plan of this contract.' },
+          externalId: nullable({
+            anyOf: [{ type: 'string', maxLength: 100 }, { type: 'number' }],
+            description: 'Optional run number; an existing one of the contract is replaced.',
+          }),
+          performedAt: instantInput('When performed.', '2025-11-03T09:20:00+08:00'),
+          performer: { type: 'string', minLength: 1, maxLength: 100 },
+          itemsChecked: { type: 'array', maxItems: 200, uniqueItems: true, default: [], items: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Each on the plan\'s checklist.' },
+          findings: {
+            type: 'array',
+            maxItems: 100,
+            default: [],
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['description'],
+              properties: {
+                description: { type: 'string', minLength: 1, maxLength: 2000 },
+                handledAt: nullable(instantInput('When handled; not before performedAt.', '2025-11-03T11:00:00+08:00')),
+              },
+            },
+          },
+        },
+      },
+      InspectionRunPage: {
+        type: 'object',
+        required: ['total', 'items'],
+        properties: { total: { type: 'integer' }, items: { type: 'array', items: ref('InspectionRun') } },
+      },
+
+      // ---- reports ----
+      ReportPlan: {
+        type: 'object',
+        description: 'A report plan (报告计划): a periodic report or a report per incident.',
+        required: ['id', 'name', 'kind', 'dueWorkingDays', 'eventKinds', 'status'],
+        properties: {
+          id: { type: 'integer' },
+          name: { type: 'string', example: '运维周报' },
+          kind: { type: 'string', enum: ['weekly', 'monthly', 'annual', 'per_incident'] },
+          dueWorkingDays: { type: 'integer', description: 'Working days after the covered span (or the event) by which the report is due.', example: 1 },
+          eventKinds: { type: 'array', items: { type: 'string' }, description: 'per_incident: event kinds that call for a report.' },
+          status: { type: 'string', enum: ['active', 'retired'] },
+        },
+      },
+      ReportPlanCreate: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'kind'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 200, description: 'Imports find the plan by this name (or id).' },
+          kind: { type: 'string', enum: ['weekly', 'monthly', 'annual', 'per_incident'] },
+          dueWorkingDays: { type: 'integer', minimum: 0, maximum: 60, description: 'Default: weekly 1, monthly 5, annual 10, per_incident 3.' },
+          eventKinds: {
+            type: 'array',
+            uniqueItems: true,
+            default: [],
+            items: { type: 'string', enum: ['emergency', 'security_incident', 'release', 'vulnerability', 'supply_chain'] },
+            description: 'Required (non-empty) for per_incident.',
+          },
+        },
+      },
+      ReportSubmission: {
+        type: 'object',
+        required: ['id', 'planId', 'covers', 'submittedAt', 'title', 'externalId'],
+        properties: {
+          id: { type: 'integer' },
+          planId: { type: 'integer' },
+          covers: { type: 'string', description: 'Normalised: `W<Monday>`, `YYYY-MM`, `YYYY` or `event:<id>`.', example: 'W2025-11-03' },
+          submittedAt: dateTime('When submitted.'),
+          title: nullable({ type: 'string' }),
+          externalId: nullable({ type: 'string' }),
+        },
+      },
+      ReportSubmissionCreate: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['planId', 'covers', 'submittedAt'],
+        properties: {
+          planId: { type: 'integer', minimum: 1, description: 'A plan of this contract.' },
+          covers: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 40,
+            description: 'What the report covers: weekly `W<Monday>` or any date of the week; monthly `YYYY-MM` or a date; annual `YYYY` or a date; per_incident `event:<event id>`.',
+            example: '2025-11-03',
+          },
+          submittedAt: instantInput('When submitted.', '2025-11-10T09:00:00+08:00'),
+          title: nullable({ type: 'string', maxLength: 300 }),
+          externalId: nullable({ anyOf: [{ type: 'string', maxLength: 100 }, { type: 'number' }], description: 'Optional; an existing one of the contract is replaced.' }),
+        },
+      },
+
+      // ---- staffing ----
+      Position: {
+        type: 'object',
+        description: 'A required position (岗位要求) of the contract.',
+        required: ['id', 'role', 'count', 'qualifications', 'toleranceWorkingDays'],
+        properties: {
+          id: { type: 'integer' },
+          role: { type: 'string', example: '驻场工程师' },
+          count: { type: 'integer', description: 'People required.', example: 3 },
+          qualifications: { type: 'array', items: { type: 'string' }, description: 'Qualifications every holder needs.' },
+          toleranceWorkingDays: { type: 'integer', description: 'A gap shorter than this many consecutive working days is a normal replacement.', example: 10 },
+        },
+      },
+      PositionInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['role', 'count'],
+        properties: {
+          role: { type: 'string', minLength: 1, maxLength: 100, description: 'People are matched to positions by this text.' },
+          count: { type: 'integer', minimum: 1, maximum: 1000 },
+          qualifications: { type: 'array', maxItems: 50, uniqueItems: true, default: [], items: { type: 'string', minLength: 1, maxLength: 100 } },
+          toleranceWorkingDays: { type: 'integer', minimum: 1, maximum: 120, default: 10 },
+        },
+      },
+      Person: {
+        type: 'object',
+        description: 'A person of the vendor\'s staff roster (人员名册).',
+        required: ['id', 'externalId', 'name', 'role', 'startDate', 'endDate', 'qualifications', 'securityAgreement', 'noCriminalRecord', 'securityTrainingDate'],
+        properties: {
+          id: { type: 'integer' },
+          externalId: { type: 'string', example: 'E-0012' },
+          name: { type: 'string', example: '李明' },
+          role: { type: 'string', example: '驻场工程师' },
+          startDate: date('First day on duty (到岗).', '2025-11-01'),
+          endDate: nullable(date('Last day on duty (离岗); null while on duty.', '2026-03-31')),
+          qualifications: { type: 'array', items: { type: 'string' } },
+          securityAgreement: { type: 'boolean', description: 'Signed the security and confidentiality agreement (安全保密协议).' },
+          noCriminalRecord: { type: 'boolean', description: 'Provided a no-criminal-record certificate (无犯罪记录证明).' },
+          securityTrainingDate: nullable(date('Security training (安全培训).', '2025-11-05')),
+        },
+      },
+      PersonInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['externalId', 'name', 'role', 'startDate', 'securityAgreement', 'noCriminalRecord'],
+        properties: {
+          externalId: { anyOf: [{ type: 'string', minLength: 1, maxLength: 100 }, { type: 'number' }], description: 'Staff number; an existing one is updated.' },
+          name: { type: 'string', minLength: 1, maxLength: 100 },
+          role: { type: 'string', minLength: 1, maxLength: 100, description: 'Matches a position\'s role.' },
+          startDate: date('First day on duty.', '2025-11-01'),
+          endDate: nullable(date('Last day on duty; not before startDate.', '2026-03-31')),
+          qualifications: { type: 'array', maxItems: 50, uniqueItems: true, default: [], items: { type: 'string', minLength: 1, maxLength: 100 } },
+          securityAgreement: { type: 'boolean' },
+          noCriminalRecord: { type: 'boolean' },
+          securityTrainingDate: nullable(date('Security training.', '2025-11-05')),
+        },
+      },
+
+      // ---- events ----
+      Event: {
+        type: 'object',
+        description: 'An event recorded for the contract.',
+        required: ['id', 'kind', 'externalId', 'occurredAt', 'system', 'title', 'details', 'status', 'withdrawnReason', 'recordedBy', 'suggestedPenaltyClause'],
+        properties: {
+          id: { type: 'integer' },
+          kind: { type: 'string', enum: EVENT_KIND_ENUM },
+          externalId: nullable({ type: 'string' }),
+          occurredAt: dateTime('When it happened.'),
+          system: nullable({ type: 'string' }),
+          title: { type: 'string' },
+          details: { type: 'object', description: 'Kind-specific fields as validated on input (times as UTC ISO strings, defaults filled in).' },
+          status: { type: 'string', enum: ['active', 'withdrawn'], description: 'Withdrawn events are ignored by the detectors.' },
+          withdrawnReason: nullable({ type: 'string' }),
+          recordedBy: nullable({ type: 'integer' }),
+          suggestedPenaltyClause: nullable({
+            type: 'string',
+            description: '`security-incident` for a network/data security incident, `supply-chain-incident` for a 20a supply-chain event; else null. A hint only.',
+            example: 'security-incident',
+          }),
+        },
+      },
+      EventCreate: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'occurredAt', 'title'],
+        properties: {
+          kind: { type: 'string', enum: EVENT_KIND_ENUM },
+          occurredAt: instantInput('When it happened.', '2025-11-12T14:05:00+08:00'),
+          title: { type: 'string', minLength: 1, maxLength: 500 },
+          system: nullable({ type: 'string', maxLength: 200 }),
+          externalId: nullable({
+            anyOf: [{ type: 'string', maxLength: 100 }, { type: 'number' }],
+            description: 'Optional reference; for onsite_planned, what onsite_visit.details.plannedRef names.',
+          }),
+          details: {
+            description: 'Kind-specific fields; the schema is chosen by `kind` (unknown keys refused).',
+            default: {},
+            anyOf: [
+              ref('ReleaseDetails'), ref('EmergencyDetails'), ref('SecurityIncidentDetails'), ref('VulnerabilityDetails'),
+              ref('VulnerabilityReportDetails'), ref('SupplyChainDetails'), ref('TurnoverDisruptionDetails'), ref('OnsitePlannedDetails'),
+              ref('OnsiteVisitDetails'),
+            ],
+          },
+        },
+      },
+      ReleaseDetails: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'kind `release` (系统升级/版本发布): 6a, 6b, 7a.',
+        properties: {
+          plannedAt: nullable(instantInput('When it was due to be completed.')),
+          completedAt: nullable(instantInput('When completed; null: not yet.')),
+          complete: { type: 'boolean', default: true, description: 'false: the release was incomplete (6a).' },
+          postReleaseIssue: { type: 'boolean', default: false },
+          issueHandledInTime: { type: 'boolean', default: true, description: 'With postReleaseIssue, false gives 6b.' },
+          newProblemCaused: { type: 'boolean', default: false },
+          newProblemResolvedInTime: { type: 'boolean', default: true, description: 'With newProblemCaused, false gives 7a.' },
+          note: { type: 'string', maxLength: 2000 },
+        },
+      },
+      EmergencyDetails: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'kind `emergency` (应急事件): 8a, 8b.',
+        properties: {
+          limitMinutes: nullable({ type: 'integer', minimum: 1, maximum: 525600, description: 'Handling limit in calendar minutes after occurredAt; null: not assessed.' }),
+          handledAt: nullable(instantInput('When handled; null: not yet.')),
+          missingSteps: { type: 'array', maxItems: 50, default: [], items: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Required steps skipped; one 8b unit each.' },
+          note: { type: 'string', maxLength: 2000 },
+        },
+      },
+      SecurityIncidentDetails: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['category'],
+        description: 'kind `security_incident`: 17a (incident, 信息安全事故) or 18a (network_data, 网络与数据安全事件).',
+        properties: {
+          category: { type: 'string', enum: ['incident', 'network_data'] },
+          note: { type: 'string', maxLength: 2000 },
+        },
+      },
+      VulnerabilityDetails: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'kind `vulnerability` (安全漏洞 found by the bureau): 12a unless reported beforehand with the same identifier.',
+        properties: {
+          identifier: nullable({ type: 'string', maxLength: 100, example: 'CVE-2025-12345' }),
+          foundBy: nullable({ type: 'string', maxLength: 100 }),
+          note: { type: 'string', maxLength: 2000 },
+        },
+      },
+      VulnerabilityReportDetails: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['identifier', 'reason'],
+        description: 'kind `vulnerability_report`: the vendor reported (报备) a vulnerability beforehand; no line.',
+        properties: {
+          identifier: { type: 'string', minLength: 1, maxLength: 100, example: 'CVE-2025-12345' },
+          reason: { type: 'string', minLength: 1, maxLength: 2000, description: 'Why it is reported / the mitigation.' },
+        },
+      },
+      SupplyChainDetails: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['rule'],
+        description: 'kind `supply_chain` (供应链): 19a or 20a.',
+        properties: {
+          rule: { type: 'string', enum: ['19a', '20a'] },
+          note: { type: 'string', maxLength: 2000 },
+        },
+      },
+      TurnoverDisruptionDetails: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'kind `turnover_disruption` (人员变动影响运维): 3a.',
+        properties: { note: { type: 'string', maxLength: 2000 } },
+      },
+      OnsitePlannedDetails: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['dueDate', 'persons'],
+        description: 'kind `onsite_planned` (现场服务计划): 33a for the persons not provided by dueDate.',
+        properties: {
+          dueDate: date('Local date by whose end the service is due.', '2025-12-31'),
+          persons: { type: 'integer', minimum: 1, maximum: 1000, description: 'Person-visits (人次) planned.' },
+        },
+      },
+      OnsiteVisitDetails: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['persons'],
+        description: 'kind `onsite_visit` (现场服务记录): counts toward a plan; no line itself. Needs plannedId or plannedRef.',
+        properties: {
+          plannedId: { type: 'integer', minimum: 1, description: 'Id of an onsite_planned event of this contract.' },
+          plannedRef: { type: 'string', maxLength: 100, description: 'externalId of the onsite_planned event (not checked on input).' },
+          persons: { type: 'integer', minimum: 1, maximum: 1000 },
+          note: { type: 'string', maxLength: 2000 },
+        },
+      },
+
+      // ---- imports ----
+      ColumnMapping: {
+        type: 'object',
+        description: 'Field name of the import kind → header text in the file (≤ 200 characters; blank: a header equal to the field name).',
+        additionalProperties: { type: 'string', maxLength: 200 },
+        example: { external_id: '工单编号', severity: '优先级', created_at: '创建时间' },
+      },
+      ImportMapping: {
+        type: 'object',
+        required: ['kind', 'fields', 'required', 'mapping'],
+        properties: {
+          kind: { type: 'string', enum: ['tickets', 'inspections', 'report_submissions', 'people'] },
+          fields: {
+            type: 'array',
+            items: { type: 'string' },
+            description:
+              `The fields the kind reads. tickets: ${IMPORT_COLUMNS.tickets.fields.join(', ')}; inspections: ${IMPORT_COLUMNS.inspections.fields.join(', ')}; ` +
+              `report_submissions: ${IMPORT_COLUMNS.report_submissions.fields.join(', ')}; people: ${IMPORT_COLUMNS.people.fields.join(', ')}.`,
+          },
+          required: {
+            type: 'array',
+            items: { type: 'string' },
+            description:
+              `Fields whose column must be present. tickets: ${IMPORT_COLUMNS.tickets.required.join(', ')}; inspections: ${IMPORT_COLUMNS.inspections.required.join(', ')}; ` +
+              `report_submissions: ${IMPORT_COLUMNS.report_submissions.required.join(', ')}; people: ${IMPORT_COLUMNS.people.required.join(', ')}.`,
+          },
+          mapping: ref('ColumnMapping'),
+        },
+      },
+      ImportResult: {
+        type: 'object',
+        description: 'A successful import.',
+        required: ['rows', 'imported', 'updated', 'unchanged', 'detection'],
+        properties: {
+          rows: { type: 'integer', description: 'Data rows read.' },
+          imported: { type: 'integer', description: 'New records.' },
+          updated: { type: 'integer', description: 'Existing records whose content changed.' },
+          unchanged: { type: 'integer', description: 'Existing records with the same content.' },
+          detection: ref('DetectionResult'),
+        },
+        example: { rows: 2, imported: 2, updated: 0, unchanged: 0, detection: { sla: { added: 1, withdrawn: 0, retraced: 0, unchanged: 0, skippedLocked: 0 } } },
       },
     },
   },

@@ -75,6 +75,19 @@ export const dateText = () =>
       return v;
     });
 
+
+/** An instant in JSON: ISO 8601 with an explicit offset (Z or ±hh:mm), never the server's zone. */
+export const instantText = () =>
+  Joi.string()
+    .trim()
+    .pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i, 'ISO 8601 带时区')
+    .messages({ 'string.pattern.name': '{{#label}} 必须是带时区的 ISO 8601 时间，例如 2025-10-09T10:00:00+08:00' })
+    .custom((v: string, helpers) => {
+      const d = new Date(v);
+      if (Number.isNaN(d.getTime())) return helpers.message({ custom: '{{#label}} 不是有效时间' });
+      return d;
+    });
+
 export const idParam = Joi.number().integer().min(1).max(2147483647);
 
 export { Joi };

@@ -76,6 +76,18 @@ describeEachDb('evidence', (get) => {
       expect(ls[0]).to.include({ item: 10, rule: '10a', points: '0.10', period: 1, sourceKey: 'ticket:GD-20250930-01' });
       expect(ls[0].trace.join('\n')).to.contain('国庆');
       expect(t1.body.sla.ledgerLine.id).to.equal(ls[0].id);
+
+      // Friday 2025-10-10 16:00 + 240 working minutes: 1.5 h on Friday, then Saturday 10-11 is a
+      // make-up working day (国庆节调休) → deadline 2025-10-11 10:30, not Monday.
+      const mk = await env.api.post(`/api/v1/contracts/${cid}/tickets`).set(auth(env.tokens.manager)).send([
+        { externalId: 'GD-20251010-01', type: '故障', severity: '高', createdAt: '2025-10-10T16:00:00+08:00', respondedAt: '2025-10-10T16:05:00+08:00', resolvedAt: '2025-10-13T09:00:00+08:00' },
+      ]);
+      expect(mk.status, JSON.stringify(mk.body)).to.equal(200);
+      const t3 = await env.api.get(`/api/v1/contracts/${cid}/tickets/GD-20251010-01`).set(auth(env.tokens.manager));
+      expect(t3.body.sla.resolutionDeadline).to.equal('2025-10-11T02:30:00.000Z');
+      expect(t3.body.sla.makeupDays.map((d: { date: string }) => d.date)).to.deep.equal(['2025-10-11']);
+      expect(t3.body.sla.trace.join('\n')).to.contain('2025-10-11');
+      expect(t3.body.sla.breached).to.deep.equal(['resolution']);
     });
 
     it('counts an open ticket in the period where its deadline passed, and by type', async () => {
@@ -158,6 +170,27 @@ describeEachDb('evidence', (get) => {
       const late = await env.api.put(cu('/sla-policy')).set(auth(env.tokens.manager)).send(SEED000_POLICY);
       expect(late.body.detection.sla).to.include({ added: 1, withdrawn: 0 });
       expect((await lines(env, cid, 'sla')).map((l) => l.period).sort()).to.deep.equal([1, 2]);
+    });
+  });
+
+  describe('detected lines and people', () => {
+    it('a detected line a manager withdrew stays withdrawn when detection runs again', async () => {
+      const env = get();
+      const ls = await lines(env, id, 'sla');
+      const target = ls.find((l) => l.reason.includes('ZX-0105'))!;
+      const w = await post(`/ledger/${target.id}/withdraw`, { reason: '异议成立：用户确认已电话响应' });
+      expect(w.status).to.equal(200);
+      const again = await post('/detect', {});
+      expect(again.status, JSON.stringify(again.body)).to.equal(200);
+      expect(again.body.detection.sla.suppressed).to.equal(1);
+      expect((await lines(env, id, 'sla')).some((l) => l.reason.includes('ZX-0105'))).to.equal(false);
+    });
+
+    it('refuses times without an offset in JSON (they would be read in the server zone)', async () => {
+      const res = await post('/tickets', [{ externalId: 'TZ-1', severity: '高', createdAt: '2025-11-03 09:00' }]);
+      expect(res.status).to.equal(400);
+      expect(res.body.error.details[0].path).to.equal('[0].createdAt');
+      expect(res.body.error.details[0].message).to.contain('带时区');
     });
   });
 
@@ -335,9 +368,16 @@ describeEachDb('evidence', (get) => {
       expect(imp.body.days).to.have.length(3);
       const again = await env.api.post(`/api/v1/contracts/${cid}/tickets`).set(auth(env.tokens.manager)).send([{ externalId: 'Y-1', type: '故障', severity: '高', createdAt: '2027-02-01T09:00:00+08:00', resolvedAt: '2027-02-01T10:00:00+08:00', respondedAt: '2027-02-01T09:10:00+08:00' }]);
       expect(again.status, JSON.stringify(again.body)).to.equal(200);
+      // Y-1 (高: resolution 240 working min from Mon 2027-03-01 09:00) is fine; resolved 11:00.
+      await env.api.post(`/api/v1/contracts/${cid}/tickets`).set(auth(env.tokens.manager)).send([{ externalId: 'Y-2', type: '故障', severity: '高', createdAt: '2027-02-26T16:00:00+08:00', respondedAt: '2027-02-26T16:05:00+08:00', resolvedAt: '2027-03-01T11:00:00+08:00' }]).expect(200);
+      // 2027-02-26 (Fri) 16:00 + 240 → Mon 03-01 10:30: resolved 11:00 is a breach.
+      expect((await lines(env, cid, 'sla')).map((l) => l.reason).join()).to.contain('Y-2');
+      // The admin makes Monday 03-01 a holiday: the deadline moves to Tuesday and the line goes.
       const day = await env.api.put('/api/v1/calendar/days/2027-03-01').set(auth(env.tokens.admin)).send({ kind: 'holiday', name: '地方假日' });
-      expect(day.status).to.equal(200);
+      expect(day.status, JSON.stringify(day.body)).to.equal(200);
       expect(day.body.days.map((d: { date: string }) => d.date)).to.include('2027-03-01');
+      expect(day.body.detection.failed).to.deep.equal([]);
+      expect((await lines(env, cid, 'sla')).map((l) => l.reason).join()).not.to.contain('Y-2');
       const badDay = await env.api.put('/api/v1/calendar/2027').set(auth(env.tokens.admin)).send({ days: [{ date: '2026-01-01', kind: 'holiday', name: 'x' }] });
       expect(badDay.status).to.equal(400);
     });

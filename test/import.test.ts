@@ -161,10 +161,23 @@ describeEachDb('import', (get) => {
     expect(sr.body.detection.report.withdrawn).to.equal(1);
   });
 
-  it('only managers and admins import', async () => {
+  it('only managers and admins import; the file is refused before it is received', async () => {
     const env = get();
-    const res = await env.api.post(url('/tickets/import')).set(auth(env.tokens.finance)).attach('file', file('f.csv', TICKETS_CSV));
-    expect(res.status).to.equal(403);
+    const uploads = path.join(env.config.dataDir, 'uploads', 'tmp');
+    const before = fs.existsSync(uploads) ? fs.readdirSync(uploads).length : 0;
+    for (const who of ['finance', 'vendor', 'otherVendor'] as const) {
+      const res = await env.api.post(url('/tickets/import')).set(auth(env.tokens[who])).attach('file', file('f.csv', TICKETS_CSV));
+      expect(res.status, who).to.equal(403);
+    }
+    expect(fs.existsSync(uploads) ? fs.readdirSync(uploads).length : 0).to.equal(before);
+  });
+
+  it('a malformed contract id in an import URL is a 400, not a crash', async () => {
+    const env = get();
+    const res = await env.api.post('/api/v1/contracts/abc/tickets/import').set(auth(env.tokens.manager)).attach('file', file('g.csv', TICKETS_CSV));
+    expect(res.status).to.equal(400);
+    const ok = await env.api.get(url('/tickets')).set(auth(env.tokens.manager));
+    expect(ok.status).to.equal(200);
   });
 });
 

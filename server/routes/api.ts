@@ -52,17 +52,30 @@ export function apiRouter(ctx: Ctx): Router {
   const uploader = multer({ dest: tmpDir, limits: { fileSize: ctx.config.uploadMaxMb * 1024 * 1024, files: 1, fields: 10 } });
   /** multipart field `file` (CSV or XLSX) and optional `mapping` (JSON) → import; the temporary file is always removed. */
   const upload = (kind: imports.ImportKind): RequestHandler => (req, res, next) => {
-    fs.mkdirSync(tmpDir, { recursive: true });
-    uploader.single('file')(req, res, (err?: unknown) => {
-      if (err) return next(err);
-      const file = req.file;
-      imports.importFile(ctx, me(req), intParam(req, 'id'), kind, file, req.body?.mapping).then(
-        (body) => res.status(200).json(body),
-        (e) => next(e),
-      ).finally(() => {
-        if (file) fs.rm(file.path, { force: true }, () => undefined);
+    // Who and which contract are checked before a byte of the file is received.
+    let contractId: number;
+    try {
+      contractId = intParam(req, 'id');
+    } catch (e) {
+      return next(e);
+    }
+    imports.checkImportAllowed(ctx, me(req), contractId).then(() => {
+      fs.mkdirSync(tmpDir, { recursive: true });
+      uploader.single('file')(req, res, (err?: unknown) => {
+        const file = req.file;
+        const cleanup = () => {
+          if (file) fs.rm(file.path, { force: true }, () => undefined);
+        };
+        if (err) {
+          cleanup();
+          return next(err);
+        }
+        imports
+          .importFile(ctx, me(req), contractId, kind, file, req.body?.mapping)
+          .then((body) => res.status(200).json(body), (e) => next(e))
+          .finally(cleanup);
       });
-    });
+    }, (e) => next(e));
   };
 
   r.post('/auth/token', h((req) => users.issueToken(ctx, req.body)));
@@ -133,9 +146,16 @@ export function apiRouter(ctx: Ctx): Router {
   // ---- working calendar
   r.get('/calendar', h(() => calendar.listYears(ctx)));
   r.get('/calendar/:year', h((req) => calendar.getYear(ctx, intParam(req, 'year'))));
-  r.put('/calendar/:year', h((req) =>
-    calendar.importYear(ctx, me(req), intParam(req, 'year'), typeof req.body === 'string' ? { days: calendar.parseCalendarCsv(req.body) } : req.body)));
-  r.put('/calendar/days/:date', h((req) => calendar.setDay(ctx, me(req), String(req.params.date), req.body)));
+  // A calendar change re-runs detection everywhere: SLA deadlines and working days moved.
+  r.put('/calendar/:year', h(async (req) => {
+    const body = typeof req.body === 'string' ? { days: calendar.parseCalendarCsv(req.body) } : req.body;
+    const year = await calendar.importYear(ctx, me(req), intParam(req, 'year'), body);
+    return { ...year, detection: await evidence.detectEveryContract(ctx, me(req)) };
+  }));
+  r.put('/calendar/days/:date', h(async (req) => {
+    const year = await calendar.setDay(ctx, me(req), String(req.params.date), req.body);
+    return { ...year, detection: await evidence.detectEveryContract(ctx, me(req)) };
+  }));
 
   // ---- evidence
   const c = '/contracts/:id';

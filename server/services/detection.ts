@@ -3,7 +3,7 @@
 // untouched. One audit entry per run lists what changed.
 import { Op, Transaction } from 'sequelize';
 import { LedgerLineRow } from '../../models';
-import { ExistingLine, PeriodSpan, ProposedLine, reconcile, traceText } from '../../scoring/detection';
+import { DETECTION_REASON_PREFIX, ExistingLine, PeriodSpan, ProposedLine, reconcile, traceText } from '../../scoring/detection';
 import { linePoints } from '../../scoring/scorecard';
 import { findRule } from '../../scoring/template';
 import { Actor, audit, Ctx, sqlDate } from './context';
@@ -18,6 +18,8 @@ export interface DetectionSummary {
   retraced: number;
   unchanged: number;
   skippedLocked: number;
+  /** lines a person withdrew, which detection leaves withdrawn */
+  suppressed?: number;
 }
 
 export function periodSpans(bundle: ContractBundle): PeriodSpan[] {
@@ -41,7 +43,7 @@ export async function applyDetection(
   source: DetectionSource,
   proposed: readonly ProposedLine[],
   scopeKeys?: readonly string[],
-  opts: { audit?: boolean } = {},
+  opts: { audit?: boolean; noExisting?: boolean } = {},
 ): Promise<DetectionSummary> {
   const contractId = bundle.contract.id;
   const { LedgerLine } = ctx.db.models;
@@ -51,7 +53,7 @@ export async function applyDetection(
     // A small scope is filtered in SQL; a large one is filtered in memory below.
     if (scopeKeys.length <= 500) where.sourceKey = { [Op.in]: [...scopeKeys] };
   }
-  const existing = (await LedgerLine.findAll({
+  const existing = opts.noExisting ? [] : (await LedgerLine.findAll({
     where,
     attributes: ['id', 'sourceKey', 'periodNumber', 'itemNumber', 'ruleCode', 'units', 'reason', 'trace'],
     raw: true,
@@ -60,7 +62,12 @@ export async function applyDetection(
   const scope = scopeKeys ? new Set(scopeKeys) : null;
   const scoped = scope ? existing.filter((l) => l.sourceKey !== null && scope.has(l.sourceKey)) : existing;
   const periods = periodSpans(bundle);
-  const r = reconcile(scoped, proposed, periods);
+  const byHandWhere: Record<string | symbol, unknown> = {
+    contractId, source, status: 'withdrawn', withdrawnReason: { [Op.notLike]: `${DETECTION_REASON_PREFIX}%` },
+  };
+  if (scopeKeys && scopeKeys.length <= 500) byHandWhere.sourceKey = { [Op.in]: [...scopeKeys] };
+  const byHand = opts.noExisting ? [] : ((await LedgerLine.findAll({ where: byHandWhere, attributes: ['sourceKey'], raw: true, transaction: t })) as unknown as { sourceKey: string | null }[]);
+  const r = reconcile(scoped, proposed, periods, new Set(byHand.map((l) => l.sourceKey).filter((k): k is string => k !== null)));
 
   const now = new Date();
   if (r.withdraw.length) {
@@ -116,6 +123,7 @@ export async function applyDetection(
     retraced: r.retrace.length,
     unchanged: r.unchanged,
     skippedLocked: r.skippedLocked.length,
+    suppressed: r.suppressed.length,
   };
   if (opts.audit !== false && (summary.added || summary.withdrawn || summary.retraced)) {
     await audit(ctx, t, actor, {
@@ -140,6 +148,7 @@ export function addSummaries(a: DetectionSummary, b: DetectionSummary): Detectio
     retraced: a.retraced + b.retraced,
     unchanged: a.unchanged + b.unchanged,
     skippedLocked: a.skippedLocked + b.skippedLocked,
+    suppressed: (a.suppressed ?? 0) + (b.suppressed ?? 0),
   };
 }
 

@@ -17,7 +17,7 @@ import {
 import { evaluateTicket, formatMinutes, SlaLevel, TicketPause } from '../../scoring/sla';
 import { isRatingItem } from '../../scoring/template';
 import { badRequest, conflict, ErrorDetail, invalidField, notFound } from '../errors';
-import { dateText, Joi, validate } from '../validate';
+import { dateText, instantText, Joi, validate } from '../validate';
 import { Actor, audit, Ctx, iso, requireRole, sqlDate } from './context';
 import { ContractBundle, loadVisibleBundle } from './contracts';
 import { applyDetection, DetectionSource, DetectionSummary, periodSpans } from './detection';
@@ -33,7 +33,13 @@ const parseJson = <T>(text: string | null | undefined, fallback: T): T => {
     return fallback;
   }
 };
-const instant = () => Joi.date().iso();
+const instant = instantText;
+
+/** The actor may write evidence on this contract: a manager or admin who can see it. Checked before the body. */
+async function writable(ctx: Ctx, actor: Actor, contractId: number): Promise<void> {
+  requireRole(actor, 'admin', 'manager');
+  await loadVisibleBundle(ctx, actor, contractId);
+}
 
 /** Runs `fn` in one transaction on a contract the actor may write. */
 async function writeTx<T>(ctx: Ctx, actor: Actor, contractId: number, fn: (t: Transaction, bundle: ContractBundle) => Promise<T>): Promise<T> {
@@ -100,6 +106,7 @@ export async function getPolicy(ctx: Ctx, actor: Actor, contractId: number) {
 }
 
 export async function putPolicy(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+  await writable(ctx, actor, contractId);
   const input = validate<{
     workingHours: WorkingInterval[];
     levels: SlaLevel[];
@@ -245,11 +252,14 @@ export function policyForDetection(p: StoredPolicy): SlaPolicy {
   return { levels: p.levels, ruleByTicketType: p.ruleByTicketType };
 }
 
-/** Upserts tickets by external id; returns counts and the ids whose content changed. */
-export async function upsertTickets(ctx: Ctx, t: Transaction, contractId: number, tickets: TicketInput[]) {
+/**
+ * Upserts tickets by external id; returns counts and the external ids whose content changed.
+ * `assumeNew` skips the lookup when the caller knows the contract has no tickets yet.
+ */
+export async function upsertTickets(ctx: Ctx, t: Transaction, contractId: number, tickets: TicketInput[], assumeNew = false) {
   const { Ticket } = ctx.db.models;
   const existing = new Map<string, { id: number; contentHash: string }>();
-  for (let i = 0; i < tickets.length; i += 500) {
+  for (let i = 0; !assumeNew && i < tickets.length; i += 500) {
     const rows = (await Ticket.findAll({
       where: { contractId, externalId: tickets.slice(i, i + 500).map((x) => x.externalId) },
       attributes: ['id', 'externalId', 'contentHash'],
@@ -304,11 +314,10 @@ export async function writeTicketRows(
 }
 
 export async function postTickets(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+  await writable(ctx, actor, contractId);
   if (!Array.isArray(body)) throw badRequest('请求体必须是工单数组', [{ path: '(body)', message: '必须是数组' }]);
   if (body.length === 0 || body.length > 5000) throw badRequest('每次提交 1 到 5000 张工单；更多请用文件导入', [{ path: '(body)', message: '数量超出范围' }]);
   const policy = await loadPolicy(ctx, contractId);
-  await loadVisibleBundle(ctx, actor, contractId);
-  requireRole(actor, 'admin', 'manager');
   if (!policy) throw conflict('请先为本合同配置 SLA 策略（PUT /sla-policy），再录入工单');
   const tickets: TicketInput[] = [];
   const details: ErrorDetail[] = [];
@@ -431,6 +440,7 @@ function serializePlan(p: InspectionPlanRow) {
 }
 
 export async function createInspectionPlan(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+  await writable(ctx, actor, contractId);
   const input = validate<ReturnType<typeof serializePlan>>(planSchema, body);
   if (input.frequency === 'dates' && input.dates.length === 0) throw invalidField('dates', '按指定日期巡检时需要填写日期列表');
   if (input.activeFrom && input.activeTo && input.activeTo < input.activeFrom) throw invalidField('activeTo', '结束日期不能早于开始日期');
@@ -504,6 +514,7 @@ function serializeRun(r: InspectionRunRow) {
 }
 
 export async function recordInspection(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+  await writable(ctx, actor, contractId);
   const input = validate<RunInput>(runSchema, body);
   const plan = (await ctx.db.models.InspectionPlan.findOne({ where: { id: input.planId, contractId }, raw: true })) as unknown as InspectionPlanRow | null;
   const issues = runIssues(input, plan ?? undefined);
@@ -549,6 +560,7 @@ function serializeReportPlan(p: ReportPlanRow) {
 }
 
 export async function createReportPlan(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+  await writable(ctx, actor, contractId);
   const input = validate<{ name: string; kind: ReportPlanRow['kind']; dueWorkingDays?: number; eventKinds: string[] }>(reportPlanSchema, body);
   if (input.kind === 'per_incident' && input.eventKinds.length === 0) throw invalidField('eventKinds', '事件报告需要指定触发的事件类型（如 emergency、security_incident）');
   return writeTx(ctx, actor, contractId, async (t, bundle) => {
@@ -591,11 +603,12 @@ const submissionSchema = Joi.object({
  */
 export function normaliseCovers(kind: ReportPlanRow['kind'], covers: string): string | null {
   const c = covers.trim();
-  const isDate = /^\d{4}-\d{2}-\d{2}$/.test(c) && !Number.isNaN(new Date(`${c}T00:00:00Z`).getTime());
+  const realDate = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(new Date(`${d}T00:00:00Z`).getTime()) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
+  const isDate = realDate(c);
   if (kind === 'per_incident') return /^event:\d+$/.test(c) ? c : null;
   if (kind === 'weekly') {
     const d = c.startsWith('W') ? c.slice(1) : c;
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(new Date(`${d}T00:00:00Z`).getTime())) return null;
+    if (!realDate(d)) return null;
     return reportSpans('weekly', d, d)[0].covers;
   }
   if (kind === 'monthly') return /^\d{4}-(0[1-9]|1[0-2])$/.test(c) ? c : isDate ? c.slice(0, 7) : null;
@@ -614,6 +627,7 @@ export function submissionRow(contractId: number, s: SubmissionInput) {
 }
 
 export async function submitReport(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+  await writable(ctx, actor, contractId);
   const input = validate<SubmissionInput>(submissionSchema, body);
   const plan = (await ctx.db.models.ReportPlan.findOne({ where: { id: input.planId, contractId }, raw: true })) as unknown as ReportPlanRow | null;
   if (!plan) throw invalidField('planId', `报告计划 ${input.planId} 不存在`);
@@ -659,6 +673,7 @@ function serializePosition(p: PositionRow) {
 
 /** Replaces the contract's required positions (岗位要求). */
 export async function putPositions(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+  await writable(ctx, actor, contractId);
   const input = validate<{ role: string; count: number; qualifications: string[]; toleranceWorkingDays: number }[]>(positionsSchema, body);
   return writeTx(ctx, actor, contractId, async (t, bundle) => {
     const { Position } = ctx.db.models;
@@ -731,6 +746,7 @@ function serializePerson(p: PersonRow) {
 }
 
 export async function upsertPeople(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+  await writable(ctx, actor, contractId);
   const list = Array.isArray(body) ? body : [body];
   if (list.length === 0 || list.length > 2000) throw badRequest('每次提交 1 到 2000 人', [{ path: '(body)', message: '数量超出范围' }]);
   const people: PersonInput[] = [];
@@ -825,8 +841,16 @@ function serializeEvent(e: EventRow) {
 }
 
 export async function recordEvent(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+  await writable(ctx, actor, contractId);
   const input = validate<{ kind: EventKind; occurredAt: Date; title: string; system?: string | null; externalId?: string | null; details: object }>(eventSchema, body);
-  const details = validate<Record<string, unknown>>(detailsSchemas[input.kind], input.details);
+  let details: Record<string, unknown>;
+  try {
+    details = validate<Record<string, unknown>>(detailsSchemas[input.kind], input.details);
+  } catch (e) {
+    const err = e as { details?: ErrorDetail[] };
+    const paths = (err.details ?? []).map((d) => ({ path: `details.${d.path}`, message: d.message }));
+    throw badRequest(paths[0]?.message ?? '事件详情无效', paths);
+  }
   if (input.kind === 'onsite_visit' && !details.plannedId && !details.plannedRef) {
     throw invalidField('details.plannedId', '现场服务记录需要关联计划（plannedId 或 plannedRef）');
   }
@@ -850,6 +874,7 @@ export async function recordEvent(ctx: Ctx, actor: Actor, contractId: number, bo
 }
 
 export async function withdrawEvent(ctx: Ctx, actor: Actor, contractId: number, eventId: number, body: unknown) {
+  await writable(ctx, actor, contractId);
   const { reason } = validate<{ reason: string }>(Joi.object({ reason: Joi.string().trim().min(1).max(2000).required() }), body);
   return writeTx(ctx, actor, contractId, async (t, bundle) => {
     const old = (await ctx.db.models.Event.findOne({ where: { id: eventId, contractId }, raw: true, transaction: t })) as unknown as EventRow | null;
@@ -973,4 +998,23 @@ export async function detect(
 /** Re-runs every detector for a contract (evidence does not change, but time passes). */
 export async function detectAll(ctx: Ctx, actor: Actor, contractId: number) {
   return writeTx(ctx, actor, contractId, async (t, bundle) => ({ detection: await detect(ctx, t, actor, bundle, ALL_SOURCES) }));
+}
+
+/**
+ * After the working calendar changed: re-runs every detector of every contract, each in its
+ * own transaction. A contract whose computation needs a year still missing is reported, not
+ * fatal for the others.
+ */
+export async function detectEveryContract(ctx: Ctx, actor: Actor) {
+  requireRole(actor, 'admin');
+  const ids = ((await ctx.db.models.Contract.findAll({ attributes: ['id'], order: [['id', 'ASC']], raw: true })) as unknown as { id: number }[]).map((c) => c.id);
+  const failed: { contractId: number; message: string }[] = [];
+  for (const id of ids) {
+    try {
+      await ctx.db.sequelize.transaction(async (t) => detect(ctx, t, actor, await loadVisibleBundle(ctx, actor, id, t), ALL_SOURCES));
+    } catch (e) {
+      failed.push({ contractId: id, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return { contracts: ids.length, failed };
 }

@@ -5,6 +5,7 @@
 // row is invalid the rest is still validated (to report every bad row) and the transaction is
 // rolled back, so a bad file writes nothing. Rows are keyed by external id: importing the
 // same file again changes nothing.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { Transaction } from 'sequelize';
 import { ImportMappingRow, InspectionPlanRow, ReportPlanRow } from '../../models';
@@ -202,7 +203,21 @@ function parsePersonRow(v: Record<string, string>): Parsed<PersonInput> {
 
 // ---- the import ---------------------------------------------------------------------------
 
+/** Role and contract checks, made before an upload is received. */
+export async function checkImportAllowed(ctx: Ctx, actor: Actor, contractId: number): Promise<void> {
+  requireRole(actor, 'admin', 'manager');
+  await loadVisibleBundle(ctx, actor, contractId);
+}
+
 class RollbackForErrors extends Error {}
+
+/** SHA-256 of the uploaded bytes, recorded in the audit log with the import. */
+function hashFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = crypto.createHash('sha256');
+    fs.createReadStream(path).on('data', (c) => h.update(c)).on('error', reject).on('end', () => resolve(h.digest('hex')));
+  });
+}
 
 export interface UploadedFile {
   path: string;
@@ -235,10 +250,11 @@ export async function importFile(
     checkMapping(kind, override);
   }
   const fd = fs.openSync(file.path, 'r');
-  const head = Buffer.alloc(8);
-  fs.readSync(fd, head, 0, 8, 0);
+  const head = Buffer.alloc(4096);
+  const headLength = fs.readSync(fd, head, 0, head.length, 0);
   fs.closeSync(fd);
-  const format: ImportFormat | null = detectFormat(file.originalname, head);
+  const fileHash = await hashFile(file.path);
+  const format: ImportFormat | null = detectFormat(file.originalname, head.subarray(0, headLength));
   if (!format) throw badRequest('文件不是 CSV 或 XLSX 表格', [{ path: 'file', message: '不支持的文件格式' }]);
   const saved = (await ctx.db.models.ImportMapping.findOne({ where: { contractId, kind }, raw: true })) as unknown as ImportMappingRow | null;
   const mapping: ColumnMapping = override ?? (saved ? JSON.parse(saved.mapping) : {});
@@ -250,7 +266,7 @@ export async function importFile(
   let total = 0;
   try {
     return await ctx.db.sequelize.transaction(async (t) => {
-      const result = await importRows(ctx, t, actor, bundle, kind, format, file.path, mapping, policy, (e) => {
+      const result = await importRows(ctx, t, actor, bundle, kind, format, file.path, fileHash, mapping, policy, (e) => {
         badRows += 1;
         if (rowErrors.length < MAX_REPORTED_ROWS) rowErrors.push(e);
       }, (n) => (total = n));
@@ -281,6 +297,7 @@ async function importRows(
   kind: ImportKind,
   format: ImportFormat,
   path: string,
+  fileHash: string,
   mapping: ColumnMapping,
   policy: StoredPolicy | null,
   onError: (e: RowError) => void,
@@ -299,6 +316,9 @@ async function importRows(
   const now = new Date();
   const slaCalendar = kind === 'tickets' ? await loadCalendar(ctx, tz, (policy as StoredPolicy).workingHours, t) : null;
   const periods = periodSpans(bundle);
+  // A first import into an empty contract needs no lookups of existing tickets or lines.
+  const firstImport = kind === 'tickets' && (await m.Ticket.count({ where: { contractId }, transaction: t })) === 0 &&
+    (await m.LedgerLine.count({ where: { contractId, source: 'sla' }, transaction: t })) === 0;
   let sla: DetectionSummary = { added: 0, withdrawn: 0, retraced: 0, unchanged: 0, skippedLocked: 0 };
   const CHUNK = 500;
   let chunk: unknown[] = [];
@@ -310,7 +330,7 @@ async function importRows(
   const writeRows = async (rows: unknown[]) => {
     if (!ok || rows.length === 0) return;
     if (kind === 'tickets') {
-      const r = await upsertTickets(ctx, t, contractId, rows as TicketInput[]);
+      const r = await upsertTickets(ctx, t, contractId, rows as TicketInput[], firstImport);
       counts.imported += r.imported;
       counts.updated += r.updated;
       counts.unchanged += r.unchanged;
@@ -319,7 +339,7 @@ async function importRows(
       const records = (rows as TicketInput[]).filter((x) => changed.has(x.externalId));
       const proposed = detectSlaBreaches(records, policyForDetection(policy as StoredPolicy), slaCalendar as CompiledCalendar, periods, now);
       const keys = records.map((x) => ticketKey(x.externalId));
-      sla = addSummaries(sla, await applyDetection(ctx, t, actor, bundle, 'sla', proposed, keys, { audit: false }));
+      sla = addSummaries(sla, await applyDetection(ctx, t, actor, bundle, 'sla', proposed, keys, { audit: false, noExisting: firstImport }));
     } else if (kind === 'people') {
       const r = await writePeople(ctx, t, contractId, rows as PersonInput[]);
       counts.imported += r.imported;
@@ -395,7 +415,6 @@ async function importRows(
   onTotal(total);
   if (total === 0) throw badRequest(`文件中没有${KIND_LABEL[kind]}数据行`, [{ path: 'file', message: '没有数据行' }]);
   if (!ok) return { rows: total, ...counts, detection: {} };
-  const fileHash = sha256([kind, total, counts]);
   await audit(ctx, t, actor, {
     action: `import.${kind}`, entity: kind, contractId,
     after: { rows: total, ...counts, fileHash, mapping, ...(kind === 'tickets' ? { slaLines: sla } : {}) },

@@ -6,9 +6,10 @@ import { LedgerLineRow, PenaltyRow, PeriodRow, RatingRow } from '../../models';
 import { formatPoints, formatYuan, isDecimal, parseDecimal, mul, rational, isInteger } from '../../scoring/decimal';
 import { computePenalty } from '../../scoring/penalties';
 import { linePoints } from '../../scoring/scorecard';
+import { DETECTION_REASON_PREFIX } from '../../scoring/detection';
 import { findRule, isRatingItem } from '../../scoring/template';
 import { badRequest, conflict, invalidField, notFound } from '../errors';
-import { Joi, validate } from '../validate';
+import { instantText, Joi, validate } from '../validate';
 import { Actor, audit, big, Ctx, iso, requireRole } from './context';
 import { clauseOf, ContractBundle, loadVisibleBundle } from './contracts';
 import { loadTemplate } from './templates';
@@ -77,7 +78,7 @@ const lineSchema = Joi.object({
   rule: Joi.string().trim().max(8).allow(null, ''),
   units: Joi.alternatives().try(Joi.number(), Joi.string().trim()).required(),
   reason: Joi.string().trim().min(1).max(4000).required(),
-  occurredAt: Joi.date().iso(),
+  occurredAt: instantText(),
   evidence: Joi.string().trim().max(20000).allow('', null),
 });
 
@@ -144,7 +145,9 @@ const withdrawSchema = Joi.object({ reason: Joi.string().trim().min(1).max(4000)
 
 export async function withdrawLine(ctx: Ctx, actor: Actor, contractId: number, lineId: number, body: unknown) {
   requireRole(actor, 'admin', 'manager');
-  const { reason } = validate<{ reason: string }>(withdrawSchema, body);
+  const { reason: given } = validate<{ reason: string }>(withdrawSchema, body);
+  // Reasons starting 重新检测 mark detection's own withdrawals; a person's never does.
+  const reason = given.startsWith(DETECTION_REASON_PREFIX) ? `人工撤销：${given}` : given;
   await loadVisibleBundle(ctx, actor, contractId);
   const { LedgerLine } = ctx.db.models;
   return ctx.db.sequelize.transaction(async (t) => {
