@@ -49,6 +49,7 @@ export interface ExistingLine {
   units: number;
   reason: string;
   trace: string | null;
+  version?: number;
 }
 
 export interface Reconciliation {
@@ -57,8 +58,10 @@ export interface Reconciliation {
   /** same numbers, new wording of reason or trace */
   retrace: { line: ExistingLine; proposed: ProposedLine }[];
   unchanged: number;
-  /** proposed lines that fall in a signed (locked) period and so were not written */
+  /** proposed lines that fall in a signed (locked) period with no open period after it: not written */
   skippedLocked: ProposedLine[];
+  /** late evidence for a signed period, written as an adjustment in the next open period */
+  adjusted: ProposedLine[];
   /** proposed lines whose evidence a person already judged: their line was withdrawn by hand */
   suppressed: ProposedLine[];
 }
@@ -81,7 +84,7 @@ export function reconcile(
   withdrawnByHand: ReadonlySet<string> = new Set(),
 ): Reconciliation {
   const locked = new Set(periods.filter((p) => p.locked).map((p) => p.number));
-  const out: Reconciliation = { add: [], withdraw: [], retrace: [], unchanged: 0, skippedLocked: [], suppressed: [] };
+  const out: Reconciliation = { add: [], withdraw: [], retrace: [], unchanged: 0, skippedLocked: [], suppressed: [], adjusted: [] };
   const byKey = new Map<string, ExistingLine>();
   for (const line of existing) {
     if (line.sourceKey === null) continue;
@@ -95,7 +98,8 @@ export function reconcile(
   }
   const lockedKeys = new Set(existing.filter((l) => l.sourceKey && locked.has(l.periodNumber)).map((l) => l.sourceKey));
   const seen = new Set<string>();
-  for (const p of proposed) {
+  for (const original of proposed) {
+    let p = original;
     if (seen.has(p.sourceKey)) throw new Error(`detector proposed ${p.sourceKey} twice`);
     seen.add(p.sourceKey);
     if (lockedKeys.has(p.sourceKey)) continue; // already counted in a signed period
@@ -107,9 +111,21 @@ export function reconcile(
       continue;
     }
     if (locked.has(p.periodNumber)) {
-      out.skippedLocked.push(p);
-      if (old) byKey.delete(p.sourceKey); // leave the old line alone rather than move it into a locked period
-      continue;
+      // RULES §3: a signed period never changes; late evidence becomes an adjustment line in
+      // the next open period.
+      const next = periods.find((x) => x.number > p.periodNumber && !x.locked);
+      if (!next) {
+        out.skippedLocked.push(p);
+        if (old) byKey.delete(p.sourceKey);
+        continue;
+      }
+      p = {
+        ...p,
+        periodNumber: next.number,
+        reason: `【补记：原属第${original.periodNumber}考核期】${p.reason}`,
+        trace: [...p.trace, `该扣分属于第 ${original.periodNumber} 考核期，但该期已签署锁定，按规则作为调整记入第 ${next.number} 考核期。`],
+      };
+      out.adjusted.push(p);
     }
     if (!old) {
       out.add.push(p);

@@ -84,7 +84,7 @@ const FREQ_LABEL: Record<InspectionFrequency, string> = {
   dates: '指定日期',
 };
 
-function planSlots(plan: InspectionPlan, clock: LocalClock, from: string, to: string): Slot[] {
+function planSlots(plan: InspectionPlan, clock: LocalClock, from: string, to: string, periods: readonly PeriodSpan[]): Slot[] {
   const slots: Slot[] = [];
   const dayDue = (d: string) => clock.at(d, plan.deadlineTime ?? '24:00');
   if (plan.frequency === 'workday') {
@@ -93,28 +93,33 @@ function planSlots(plan: InspectionPlan, clock: LocalClock, from: string, to: st
     for (const d of [...plan.dates].sort()) {
       if (d >= from && d <= to) slots.push({ key: d, label: d, start: d, end: d, due: dayDue(d) });
     }
+  } else if (plan.frequency === 'quarterly') {
+    // "每季度" follows the contract's assessment periods (contract or calendar quarters).
+    for (const p of periods) {
+      const start = maxDate(p.startDate, from);
+      const end = minDate(p.endDate, to);
+      if (start > end) continue;
+      slots.push({ key: `P${p.number}`, label: `第${p.number}考核期（${start} 至 ${end}）`, start, end, due: clock.at(end, '24:00') });
+    }
   } else {
     let cursor = dayjs(from);
     if (plan.frequency === 'weekly') cursor = cursor.subtract((cursor.day() + 6) % 7, 'day');
-    else if (plan.frequency === 'monthly') cursor = cursor.startOf('month');
-    else cursor = cursor.startOf('month').month(Math.floor(cursor.month() / 3) * 3);
+    else cursor = cursor.startOf('month');
     while (cursor.format('YYYY-MM-DD') <= to) {
-      const next = plan.frequency === 'weekly' ? cursor.add(7, 'day') : cursor.add(plan.frequency === 'monthly' ? 1 : 3, 'month');
+      const next = plan.frequency === 'weekly' ? cursor.add(7, 'day') : cursor.add(1, 'month');
       const start = maxDate(cursor.format('YYYY-MM-DD'), from);
       const end = minDate(next.subtract(1, 'day').format('YYYY-MM-DD'), to);
-      const key =
-        plan.frequency === 'weekly'
-          ? `W${cursor.format('YYYY-MM-DD')}`
-          : plan.frequency === 'monthly'
-            ? cursor.format('YYYY-MM')
-            : `${cursor.year()}-Q${Math.floor(cursor.month() / 3) + 1}`;
-      const label =
-        plan.frequency === 'weekly' ? `${start} 至 ${end} 这一周` : plan.frequency === 'monthly' ? `${cursor.format('YYYY年M月')}` : `${cursor.year()}年第${Math.floor(cursor.month() / 3) + 1}季度`;
+      const key = plan.frequency === 'weekly' ? `W${cursor.format('YYYY-MM-DD')}` : cursor.format('YYYY-MM');
+      const label = plan.frequency === 'weekly' ? `${start} 至 ${end} 这一周` : `${cursor.format('YYYY年M月')}`;
       slots.push({ key, label, start, end, due: clock.at(end, '24:00') });
       cursor = next;
     }
   }
-  return slots;
+  // A week or period without a single working day (a weekend, the Spring Festival week) asks
+  // for no inspection; listed dates are kept as listed.
+  return plan.frequency === 'dates' || plan.frequency === 'workday'
+    ? slots
+    : slots.filter((sl) => clock.workingDaysBetween(sl.start, sl.end).length > 0);
 }
 
 export function detectInspections(
@@ -135,7 +140,7 @@ export function detectInspections(
     const planRuns = runs.filter((r) => r.planId === plan.id);
     const runDates = planRuns.map((r) => ({ run: r, date: clock.localDate(r.performedAt) }));
     if (from <= to) {
-      for (const slot of planSlots(plan, clock, from, to)) {
+      for (const slot of planSlots(plan, clock, from, to, periods)) {
         if (slot.due.getTime() > now.getTime()) continue; // not due yet
         const period = periodOfDate(periods, slot.end);
         if (!period) continue;
@@ -240,16 +245,25 @@ export const REPORT_KIND_LABEL: Record<ReportKind, string> = { weekly: '周报',
 /** The spans a periodic report covers between two dates, with the key a submission names. */
 export function reportSpans(kind: Exclude<ReportKind, 'per_incident'>, from: string, to: string) {
   const spans: { covers: string; label: string; start: string; end: string }[] = [];
+  if (kind === 'annual') {
+    // 年报 covers a contract year (from the start date), not a calendar year.
+    const first = dayjs(from);
+    for (let n = 0; first.add(n, 'year').format('YYYY-MM-DD') <= to; n++) {
+      const start = first.add(n, 'year').format('YYYY-MM-DD');
+      const end = minDate(first.add(n + 1, 'year').subtract(1, 'day').format('YYYY-MM-DD'), to);
+      spans.push({ covers: `Y${n + 1}`, label: `合同第${n + 1}年（${start} 至 ${end}）年报`, start, end });
+    }
+    return spans;
+  }
   let cursor = dayjs(from);
   if (kind === 'weekly') cursor = cursor.subtract((cursor.day() + 6) % 7, 'day');
-  else if (kind === 'monthly') cursor = cursor.startOf('month');
-  else cursor = cursor.startOf('year');
+  else cursor = cursor.startOf('month');
   while (cursor.format('YYYY-MM-DD') <= to) {
-    const next = kind === 'weekly' ? cursor.add(7, 'day') : cursor.add(1, kind === 'monthly' ? 'month' : 'year');
+    const next = kind === 'weekly' ? cursor.add(7, 'day') : cursor.add(1, 'month');
     const start = maxDate(cursor.format('YYYY-MM-DD'), from);
     const end = minDate(next.subtract(1, 'day').format('YYYY-MM-DD'), to);
-    const covers = kind === 'weekly' ? `W${cursor.format('YYYY-MM-DD')}` : kind === 'monthly' ? cursor.format('YYYY-MM') : cursor.format('YYYY');
-    const label = kind === 'weekly' ? `${start} 至 ${end} 周报` : kind === 'monthly' ? `${cursor.format('YYYY年M月')}月报` : `${cursor.format('YYYY年')}年报`;
+    const covers = kind === 'weekly' ? `W${cursor.format('YYYY-MM-DD')}` : cursor.format('YYYY-MM');
+    const label = kind === 'weekly' ? `${start} 至 ${end} 周报` : `${cursor.format('YYYY年M月')}月报`;
     spans.push({ covers, label, start, end });
     cursor = next;
   }
@@ -274,8 +288,15 @@ export function detectReports(
         ? incidents
             .filter((e) => plan.eventKinds.includes(e.kind))
             .map((e) => ({ covers: `event:${e.id}`, label: `事件「${e.title}」（${fmtTime(clock, e.occurredAt)}）的报告`, anchor: clock.localDate(e.occurredAt) }))
-        : reportSpans(plan.kind, from, to).map((s) => ({ covers: s.covers, label: s.label, anchor: s.end }));
+        : reportSpans(plan.kind, from, to)
+            // a week with no working day (a weekend, the Spring Festival week) needs no report
+            .filter((s) => plan.kind !== 'weekly' || clock.workingDaysBetween(s.start, s.end).length > 0)
+            .map((s) => ({ covers: s.covers, label: s.label, anchor: s.end }));
+    const today = clock.localDate(now);
     for (const exp of expected) {
+      // Not due before the span ends; skip before computing a due date that may fall in a
+      // year whose calendar is not loaded yet.
+      if (today <= exp.anchor) continue;
       const dueDate = workingDaysAfter(clock, exp.anchor, plan.dueWorkingDays);
       const due = clock.at(dueDate, '24:00');
       const subs = submissions
@@ -336,46 +357,52 @@ export function detectStaffing(
 ): ProposedLine[] {
   const out: ProposedLine[] = [];
   const today = clock.localDate(now);
+  if (periods.length === 0 || periods[0].startDate > today) return out;
+  // Shortfalls are measured over the whole term, so a gap across a period end still counts.
+  const allDays = clock.workingDaysBetween(periods[0].startDate, minDate(periods[periods.length - 1].endDate, today));
+  const gaps = new Map<number, { k: number; from: string; to: string; length: number }[]>();
+  for (const pos of positions) {
+    const short = allDays.map((d) => {
+      const present = people.filter((p) => p.role === pos.role && p.startDate <= d && (!p.endDate || p.endDate >= d)).length;
+      return Math.max(0, pos.count - present);
+    });
+    const runs: { k: number; from: string; to: string; length: number }[] = [];
+    for (let k = 1; k <= pos.count; k++) {
+      let i = 0;
+      while (i < allDays.length) {
+        if (short[i] < k) {
+          i++;
+          continue;
+        }
+        let j = i;
+        while (j + 1 < allDays.length && short[j + 1] >= k) j++;
+        // A gap of at most `tolerance` working days is a normal replacement.
+        if (j - i + 1 > pos.toleranceWorkingDays) runs.push({ k, from: allDays[i], to: allDays[j], length: j - i + 1 });
+        i = j + 1;
+      }
+    }
+    gaps.set(pos.id, runs);
+  }
   for (const period of periods) {
     if (period.startDate > today) continue;
     const end = minDate(period.endDate, today);
-    const days = clock.workingDaysBetween(period.startDate, end);
     for (const pos of positions) {
-      const shortByDay = days.map((d) => {
-        const present = people.filter((p) => p.role === pos.role && p.startDate <= d && (!p.endDate || p.endDate >= d)).length;
-        return Math.max(0, pos.count - present);
+      const overlapping = (gaps.get(pos.id) ?? []).filter((r) => r.from <= end && r.to >= period.startDate);
+      if (overlapping.length === 0) continue;
+      const worst = overlapping.reduce((a, b) => (b.k > a.k ? b : a));
+      out.push({
+        sourceKey: `staffing:short:${pos.id}:${period.number}`,
+        periodNumber: period.number,
+        itemNumber: 1,
+        ruleCode: '1a',
+        units: worst.k,
+        reason: `${pos.role}要求 ${pos.count} 人，缺 ${worst.k} 人`,
+        trace: [
+          `岗位「${pos.role}」合同要求 ${pos.count} 人；人员空缺不超过 ${pos.toleranceWorkingDays} 个工作日的视为正常更替。`,
+          `${worst.from} 至 ${worst.to} 连续 ${worst.length} 个工作日仅 ${pos.count - worst.k} 人到岗，缺 ${worst.k} 人${worst.from < period.startDate || worst.to > end ? '（空缺跨越考核期，计入涉及的每个考核期）' : ''}。`,
+        ],
+        occurredAt: clock.at(maxDate(worst.from, period.startDate), '00:00'),
       });
-      // The largest shortfall k that lasted at least `tolerance` consecutive working days.
-      let units = 0;
-      let span: [string, string] | null = null;
-      for (let k = pos.count; k >= 1 && units === 0; k--) {
-        let run = 0;
-        for (let i = 0; i < days.length; i++) {
-          run = shortByDay[i] >= k ? run + 1 : 0;
-          if (run >= Math.max(1, pos.toleranceWorkingDays)) {
-            units = k;
-            let j = i;
-            while (j + 1 < days.length && shortByDay[j + 1] >= k) j++;
-            span = [days[i - run + 1], days[j]];
-            break;
-          }
-        }
-      }
-      if (units > 0 && span) {
-        out.push({
-          sourceKey: `staffing:short:${pos.id}:${period.number}`,
-          periodNumber: period.number,
-          itemNumber: 1,
-          ruleCode: '1a',
-          units,
-          reason: `${pos.role}要求 ${pos.count} 人，缺 ${units} 人`,
-          trace: [
-            `岗位「${pos.role}」合同要求 ${pos.count} 人；人员空缺不超过 ${pos.toleranceWorkingDays} 个工作日的视为正常更替。`,
-            `${span[0]} 至 ${span[1]} 连续 ${clock.workingDaysBetween(span[0], span[1]).length} 个工作日仅 ${pos.count - units} 人到岗，缺 ${units} 人。`,
-          ],
-          occurredAt: clock.at(span[0], '00:00'),
-        });
-      }
     }
     const active = people.filter((p) => p.startDate <= end && (!p.endDate || p.endDate >= period.startDate));
     for (const person of active) {
@@ -596,7 +623,9 @@ export interface TicketRecord extends SlaTicket {
 export const DEFAULT_ITEM_BY_TICKET_TYPE: Record<string, number> = { 故障: 10, 需求: 26, default: 4 };
 
 export function ruleForTicket(policy: SlaPolicy, type: string | null): string {
-  return (type !== null && policy.ruleByTicketType[type]) || policy.ruleByTicketType.default || '4a';
+  const map = policy.ruleByTicketType;
+  if (type !== null && Object.prototype.hasOwnProperty.call(map, type)) return map[type];
+  return Object.prototype.hasOwnProperty.call(map, 'default') ? map.default : '4a';
 }
 
 /** The source key of a ticket's ledger line: external ids are unique within a contract. */

@@ -8,6 +8,7 @@ import { defineModels, Models } from '../models';
 import * as m001 from '../models/migrations/001-core';
 import * as m002 from '../models/migrations/002-template-v1';
 import * as m003 from '../models/migrations/003-evidence';
+import * as m004 from '../models/migrations/004-one-active-line-per-evidence';
 
 export interface Database {
   sequelize: Sequelize;
@@ -22,6 +23,7 @@ const MIGRATIONS: [string, Migration][] = [
   ['001-core', m001],
   ['002-template-v1', m002],
   ['003-evidence', m003],
+  ['004-one-active-line-per-evidence', m004],
 ];
 
 export function openDatabase(url: string, opts: { logging?: boolean } = {}): Database {

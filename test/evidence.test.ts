@@ -170,6 +170,17 @@ describeEachDb('evidence', (get) => {
       const late = await env.api.put(cu('/sla-policy')).set(auth(env.tokens.manager)).send(SEED000_POLICY);
       expect(late.body.detection.sla).to.include({ added: 1, withdrawn: 0 });
       expect((await lines(env, cid, 'sla')).map((l) => l.period).sort()).to.deep.equal([1, 2]);
+      // Late evidence for the signed period: an adjustment line in the next open period.
+      const lateTicket = await env.api.post(cu('/tickets')).set(auth(env.tokens.manager)).send([
+        { externalId: 'S-LATE', type: '故障', severity: '低', createdAt: '2026-01-06T09:00:00+08:00', respondedAt: '2026-01-06T13:00:00+08:00', resolvedAt: '2026-01-06T15:00:00+08:00' },
+      ]);
+      expect(lateTicket.body.detection.sla).to.include({ added: 1, adjusted: 1 });
+      const adj = (await lines(env, cid, 'sla')).find((l) => l.sourceKey === 'ticket:S-LATE')!;
+      expect(adj.period).to.equal(2);
+      expect(adj.reason).to.contain('补记');
+      expect(adj.trace.join('')).to.contain('已签署锁定');
+      const p1 = await env.api.get(cu('/periods/1/scorecard')).set(auth(env.tokens.manager));
+      expect(p1.body.totalDeduction).to.equal('0.10');
     });
   });
 

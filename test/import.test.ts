@@ -62,6 +62,23 @@ describeEachDb('import', (get) => {
     expect(t1.body.createdAt).to.equal('2025-11-03T01:00:00.000Z');
   });
 
+  it('an export without a column keeps what is stored for it (confirmed pauses survive)', async () => {
+    const env = get();
+    // 高: resolution 240 working min. 09:00 → 15:00 is 360 min, less a confirmed 2 h pause = 240: no breach.
+    await env.api.post(url('/tickets')).set(auth(env.tokens.manager)).send([{
+      externalId: 'GD-9001', title: '申报页面报错', type: '故障', severity: '高', createdAt: '2025-11-05T09:00:00+08:00', respondedAt: '2025-11-05T09:05:00+08:00', resolvedAt: '2025-11-05T15:00:00+08:00',
+      pauses: [{ start: '2025-11-05T10:00:00+08:00', end: '2025-11-05T12:00:00+08:00', reason: '等待局方确认', confirmed: true }],
+    }]).expect(200);
+    const csv = ['external_id,type,severity,created_at,responded_at,resolved_at', 'GD-9001,故障,高,2025-11-05 09:00,2025-11-05 09:05,2025-11-05 15:00'].join('\n');
+    const res = await upload('/tickets/import', file('nopause.csv', csv));
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect(res.body).to.include({ unchanged: 1, updated: 0 });
+    const t = await env.api.get(url('/tickets/GD-9001')).set(auth(env.tokens.manager));
+    expect(t.body.pauses).to.have.length(1);
+    expect(t.body.title).to.equal('申报页面报错');
+    expect(t.body.sla.breached).to.deep.equal([]);
+  });
+
   it('re-importing the same file changes nothing', async () => {
     const before = await snapshot(get());
     const res = await upload('/tickets/import', file('t2.csv', TICKETS_CSV));
@@ -164,12 +181,14 @@ describeEachDb('import', (get) => {
   it('only managers and admins import; the file is refused before it is received', async () => {
     const env = get();
     const uploads = path.join(env.config.dataDir, 'uploads', 'tmp');
-    const before = fs.existsSync(uploads) ? fs.readdirSync(uploads).length : 0;
+    const list = () => (fs.existsSync(uploads) ? fs.readdirSync(uploads) : []);
+    const before = new Set(list());
     for (const who of ['finance', 'vendor', 'otherVendor'] as const) {
       const res = await env.api.post(url('/tickets/import')).set(auth(env.tokens[who])).attach('file', file('f.csv', TICKETS_CSV));
       expect(res.status, who).to.equal(403);
     }
-    expect(fs.existsSync(uploads) ? fs.readdirSync(uploads).length : 0).to.equal(before);
+    // No new temporary file: the uploads were refused before being received.
+    expect(list().filter((f) => !before.has(f))).to.deep.equal([]);
   });
 
   it('a malformed contract id in an import URL is a 400, not a crash', async () => {

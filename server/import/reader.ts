@@ -6,7 +6,9 @@
 // first chunk that holds a non-ASCII byte: valid UTF-8 → UTF-8, otherwise GB18030. UTF-16 files
 // ("Unicode 文本") are refused with a message.
 //
-// XLSX: exceljs's streaming WorkbookReader, cell values as text (see cellText).
+// XLSX: xlsx-fast.ts's reader (readXlsxFast); for the files it does not handle, exceljs's
+// streaming WorkbookReader (readXlsxExceljs), cell values as text (see cellText). Both give the
+// same rows.
 import fs from 'fs';
 import path from 'path';
 import { isAscii } from 'buffer';
@@ -14,6 +16,7 @@ import { PassThrough, pipeline, Readable } from 'stream';
 import { TextDecoder } from 'util';
 import { parse as parseCsv, CsvError } from 'csv-parse';
 import ExcelJS from './exceljs';
+import { FastXlsxUnsupported, readXlsxFast } from './xlsx-fast';
 
 export type ImportFormat = 'csv' | 'xlsx';
 
@@ -106,14 +109,15 @@ function columnLetters(col: number): string {
   return s;
 }
 
-interface Header {
+/** @internal shared with xlsx-fast.ts */
+export interface Header {
   /** 0-based column index → header text, only non-blank headers */
   columns: { index: number; name: string }[];
   names: string[];
 }
 
-/** Builds the header from the first non-empty row's cells (0-based index → text). */
-function buildHeader(cells: Map<number, string> | string[], row: number): Header {
+/** Builds the header from the first non-empty row's cells (0-based index → text). @internal */
+export function buildHeader(cells: Map<number, string> | string[], row: number): Header {
   const columns: { index: number; name: string }[] = [];
   const seen = new Map<string, number>();
   const entries: [number, string][] = Array.isArray(cells) ? cells.map((c, i) => [i, c]) : [...cells.entries()];
@@ -136,9 +140,9 @@ function buildHeader(cells: Map<number, string> | string[], row: number): Header
 
 /**
  * A row's values keyed by header, or null when every headed cell is blank. The object has no
- * prototype, so header texts such as "constructor" or "__proto__" are ordinary keys.
+ * prototype, so header texts such as "constructor" or "__proto__" are ordinary keys. @internal
  */
-function rowValues(header: Header, cell: (index: number) => string | undefined): Record<string, string> | null {
+export function rowValues(header: Header, cell: (index: number) => string | undefined): Record<string, string> | null {
   const values: Record<string, string> = Object.create(null) as Record<string, string>;
   let any = false;
   for (const { index, name } of header.columns) {
@@ -281,8 +285,8 @@ async function* readCsv(file: string, opts: ReadOptions): AsyncGenerator<RawRow>
 
 // ---- XLSX ----------------------------------------------------------------------------------
 
-/** exceljs's utils.isDateFmt: a number format that shows a date or time. */
-function isDateFormat(fmt: string | undefined): boolean {
+/** exceljs's utils.isDateFmt: a number format that shows a date or time. @internal */
+export function isDateFormat(fmt: string | undefined): boolean {
   if (!fmt) return false;
   const f = fmt.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, '');
   return /[ymdhMsb]+/.test(f);
@@ -294,9 +298,9 @@ const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
  * An Excel date as text. Excel dates carry no zone; exceljs maps the serial to the Date whose
  * UTC fields are the stored wall-clock, so those fields are printed, rounded to the second:
  * 'YYYY-MM-DD HH:mm:ss'. A time-only value (serial < 1, shown by Excel as e.g. 9:30) is
- * 'HH:mm:ss'.
+ * 'HH:mm:ss'. @internal
  */
-function excelDateText(d: Date): string {
+export function excelDateText(d: Date): string {
   const t = d.getTime();
   if (Number.isNaN(t)) return '';
   const r = new Date(Math.round(t / 1000) * 1000);
@@ -310,7 +314,8 @@ function excelDateText(d: Date): string {
 /** serial 0 = 1899-12-30T00:00 in exceljs's conversion */
 const EXCEL_EPOCH = Date.UTC(1899, 11, 30);
 
-function serialToDate(serial: number, date1904: boolean): Date {
+/** exceljs's utils.excelToDate. @internal */
+export function serialToDate(serial: number, date1904: boolean): Date {
   return new Date(Math.round((serial - 25569 + (date1904 ? 1462 : 0)) * 86_400_000));
 }
 
@@ -388,7 +393,8 @@ const XLSX_READ_OPTIONS = {
   entries: 'ignore',
 } as const;
 
-function xlsxError(e: unknown): ImportFileError {
+/** The ImportFileError for a failure while reading an XLSX file. @internal */
+export function xlsxError(e: unknown): ImportFileError {
   if (e instanceof ImportFileError) return e;
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code)) {
@@ -457,7 +463,11 @@ async function drainSheets(sheets: AsyncIterator<ExcelJS.stream.xlsx.WorksheetRe
   }
 }
 
-async function* readXlsx(file: string, opts: ReadOptions): AsyncGenerator<RawRow> {
+/**
+ * The XLSX reader built on exceljs's streaming WorkbookReader: the reference behaviour, used for
+ * the files readXlsxFast does not handle (and by tests, to compare the two).
+ */
+export async function* readXlsxExceljs(file: string, opts: ReadOptions = {}): AsyncGenerator<RawRow> {
   const target = opts.sheet ?? 1;
   if (!Number.isInteger(target) || target < 1) throw new RangeError(`sheet must be a positive integer, got ${target}`);
   let handle: fs.promises.FileHandle;
@@ -553,6 +563,23 @@ async function* readXlsx(file: string, opts: ReadOptions): AsyncGenerator<RawRow
     if (!finished && spooled && (targetStream !== null || targetDone || !found)) await drainSheets(sheets);
     input.destroy();
     source.destroy();
+  }
+}
+
+/**
+ * XLSX rows: readXlsxFast, or readXlsxExceljs when the fast reader reports the file as
+ * unsupported (it does so before yielding a row or calling onHeaders).
+ */
+async function* readXlsx(file: string, opts: ReadOptions): AsyncGenerator<RawRow> {
+  let started = false;
+  try {
+    for await (const row of readXlsxFast(file, opts)) {
+      started = true;
+      yield row;
+    }
+  } catch (e) {
+    if (!(e instanceof FastXlsxUnsupported) || started) throw e;
+    yield* readXlsxExceljs(file, opts);
   }
 }
 

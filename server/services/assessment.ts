@@ -9,6 +9,7 @@ import { dateText, Joi, validate } from '../validate';
 import { Actor, audit, big, bool, Ctx, iso, requireRole } from './context';
 import { ContractBundle, loadVisibleBundle, serializeInstallment, serializePeriod } from './contracts';
 import { formatUnits } from './ledger';
+import { ALL_SOURCES, detect } from './evidence';
 import { loadTemplate } from './templates';
 import { parseTrace } from './detection';
 
@@ -227,6 +228,15 @@ export async function signPeriod(ctx: Ctx, actor: Actor, contractId: number, per
   const { Period } = ctx.db.models;
   const before = serializePeriod(period);
   const signed = await ctx.db.sequelize.transaction(async (t) => {
+    // The evidence is examined once more before the period is frozen (open tickets whose
+    // deadline has passed, reports now overdue ...), so nothing due is left out of it.
+    if (ctx.db.dialect === 'postgres') {
+      // Two signers queue here; the second then finds the period signed (409).
+      await Period.findOne({ where: { id: period.id }, lock: t.LOCK.UPDATE, transaction: t });
+    }
+    if (['draft', 'published'].includes(period.status)) {
+      await detect(ctx, t, actor, await loadVisibleBundle(ctx, actor, contractId, t), ALL_SOURCES);
+    }
     const [n] = await Period.update(
       { status: 'signed', signedBy: actor.id || null, signedAt: new Date(), version: period.version + 1 },
       { where: { id: period.id, status: ['draft', 'published'] }, transaction: t },

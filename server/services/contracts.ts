@@ -218,7 +218,12 @@ export async function loadBundle(ctx: Ctx, id: number, transaction?: Transaction
   if (!contract) throw notFound('合同不存在');
   const [vendor, periods, installments, clauses] = await Promise.all([
     Vendor.findByPk(contract.vendorId, { raw: true, transaction }),
-    Period.findAll({ where: { contractId: id }, order: [['number', 'ASC']], raw: true, transaction }),
+    // Inside a write transaction on PostgreSQL the periods are read FOR SHARE, so a period
+    // cannot be signed while this transaction writes into it (signing waits for it).
+    Period.findAll({
+      where: { contractId: id }, order: [['number', 'ASC']], raw: true, transaction,
+      lock: transaction && ctx.db.dialect === 'postgres' ? transaction.LOCK.SHARE : undefined,
+    }),
     Installment.findAll({ where: { contractId: id }, order: [['number', 'ASC']], raw: true, transaction }),
     Clause.findAll({ where: { contractId: id }, order: [['id', 'ASC']], raw: true, transaction }),
   ]);

@@ -20,6 +20,8 @@ export interface DetectionSummary {
   skippedLocked: number;
   /** lines a person withdrew, which detection leaves withdrawn */
   suppressed?: number;
+  /** late evidence for a signed period, written into the next open period */
+  adjusted?: number;
 }
 
 export function periodSpans(bundle: ContractBundle): PeriodSpan[] {
@@ -55,7 +57,7 @@ export async function applyDetection(
   }
   const existing = opts.noExisting ? [] : (await LedgerLine.findAll({
     where,
-    attributes: ['id', 'sourceKey', 'periodNumber', 'itemNumber', 'ruleCode', 'units', 'reason', 'trace'],
+    attributes: ['id', 'sourceKey', 'periodNumber', 'itemNumber', 'ruleCode', 'units', 'reason', 'trace', 'version'],
     raw: true,
     transaction: t,
   })) as unknown as ExistingLine[];
@@ -84,7 +86,10 @@ export async function applyDetection(
     }
   }
   for (const { line, proposed: p } of r.retrace) {
-    await LedgerLine.update({ reason: p.reason, trace: traceText(p.trace) }, { where: { id: line.id }, transaction: t });
+    await LedgerLine.update(
+      { reason: p.reason, trace: traceText(p.trace), occurredAt: p.occurredAt, version: (line.version ?? 0) + 1 },
+      { where: { id: line.id }, transaction: t },
+    );
   }
   if (r.add.length) {
     const rows = [];
@@ -124,8 +129,9 @@ export async function applyDetection(
     unchanged: r.unchanged,
     skippedLocked: r.skippedLocked.length,
     suppressed: r.suppressed.length,
+    adjusted: r.adjusted.length,
   };
-  if (opts.audit !== false && (summary.added || summary.withdrawn || summary.retraced)) {
+  if (opts.audit !== false && (summary.added || summary.withdrawn || summary.retraced || summary.skippedLocked)) {
     await audit(ctx, t, actor, {
       action: `detection.${source}`,
       entity: 'ledger_line',
@@ -135,6 +141,7 @@ export async function applyDetection(
         ...summary,
         added: r.add.map((p) => ({ sourceKey: p.sourceKey, period: p.periodNumber, item: p.itemNumber, rule: p.ruleCode, units: p.units })),
         retraced: r.retrace.map((x) => x.line.id),
+        skippedLocked: r.skippedLocked.map((p) => ({ sourceKey: p.sourceKey, period: p.periodNumber, item: p.itemNumber, rule: p.ruleCode })),
       },
     });
   }
@@ -149,6 +156,7 @@ export function addSummaries(a: DetectionSummary, b: DetectionSummary): Detectio
     unchanged: a.unchanged + b.unchanged,
     skippedLocked: a.skippedLocked + b.skippedLocked,
     suppressed: (a.suppressed ?? 0) + (b.suppressed ?? 0),
+    adjusted: (a.adjusted ?? 0) + (b.adjusted ?? 0),
   };
 }
 

@@ -157,7 +157,8 @@ export async function putPolicy(ctx: Ctx, actor: Actor, contractId: number, body
     }
     const after = (await loadPolicy(ctx, contractId, t)) as StoredPolicy;
     await audit(ctx, t, actor, { action: 'sla_policy.put', entity: 'sla_policy', entityId: contractId, contractId, before, after });
-    const detection = await detect(ctx, t, actor, bundle, ['sla']);
+    // Working hours also set the finding deadlines of inspections (5c).
+    const detection = await detect(ctx, t, actor, bundle, ['sla', 'inspection']);
     return { ...serializePolicy(after), detection };
   });
 }
@@ -252,23 +253,59 @@ export function policyForDetection(p: StoredPolicy): SlaPolicy {
   return { levels: p.levels, ruleByTicketType: p.ruleByTicketType };
 }
 
+/** Ticket fields a source may leave out; the stored value is then kept. */
+export type OptionalTicketField = 'system' | 'type' | 'title' | 'respondedAt' | 'resolvedAt' | 'pauses';
+export const OPTIONAL_TICKET_FIELDS: OptionalTicketField[] = ['system', 'type', 'title', 'respondedAt', 'resolvedAt', 'pauses'];
+
 /**
- * Upserts tickets by external id; returns counts and the external ids whose content changed.
+ * Upserts tickets by external id; returns counts and the tickets whose content is new or changed
+ * (as stored). `present` names the optional fields the source carried: the others keep their
+ * stored values (an export without pauses must not erase the bureau's confirmed pauses).
  * `assumeNew` skips the lookup when the caller knows the contract has no tickets yet.
  */
-export async function upsertTickets(ctx: Ctx, t: Transaction, contractId: number, tickets: TicketInput[], assumeNew = false) {
+export async function upsertTickets(
+  ctx: Ctx,
+  t: Transaction,
+  contractId: number,
+  tickets: TicketInput[],
+  present: ReadonlySet<OptionalTicketField>,
+  assumeNew = false,
+) {
   const { Ticket } = ctx.db.models;
   const existing = new Map<string, { id: number; contentHash: string }>();
+  const stored = new Map<string, TicketRow>();
+  const partial = OPTIONAL_TICKET_FIELDS.some((f) => !present.has(f));
   for (let i = 0; !assumeNew && i < tickets.length; i += 500) {
     const rows = (await Ticket.findAll({
       where: { contractId, externalId: tickets.slice(i, i + 500).map((x) => x.externalId) },
-      attributes: ['id', 'externalId', 'contentHash'],
+      attributes: partial ? undefined : ['id', 'externalId', 'contentHash'],
       raw: true,
       transaction: t,
-    })) as unknown as { id: number; externalId: string; contentHash: string }[];
-    for (const r of rows) existing.set(r.externalId, r);
+    })) as unknown as TicketRow[];
+    for (const r of rows) {
+      existing.set(r.externalId, { id: r.id, contentHash: r.contentHash });
+      if (partial) stored.set(r.externalId, r);
+    }
   }
-  return writeTicketRows(ctx, t, contractId, tickets, existing);
+  const merged = !partial
+    ? tickets
+    : tickets.map((tk) => {
+        const row = stored.get(tk.externalId);
+        if (!row) return tk;
+        const old = ticketRecord(row);
+        return {
+          ...tk,
+          system: present.has('system') ? tk.system : row.system,
+          type: present.has('type') ? tk.type : row.type,
+          title: present.has('title') ? tk.title : row.title,
+          respondedAt: present.has('respondedAt') ? tk.respondedAt : old.respondedAt,
+          resolvedAt: present.has('resolvedAt') ? tk.resolvedAt : old.resolvedAt,
+          pauses: present.has('pauses') ? tk.pauses : old.pauses,
+        };
+      });
+  const r = await writeTicketRows(ctx, t, contractId, merged, existing);
+  const changed = new Set(r.changedExternalIds);
+  return { ...r, changedTickets: merged.filter((x) => changed.has(x.externalId)) };
 }
 
 /**
@@ -313,6 +350,12 @@ export async function writeTicketRows(
   return { imported: creates.length, updated, unchanged, changedExternalIds: changed };
 }
 
+/** External ids of the contract's unresolved tickets (their SLA figures change as time passes). */
+export async function openTicketExternalIds(ctx: Ctx, t: Transaction, contractId: number): Promise<string[]> {
+  const rows = (await ctx.db.models.Ticket.findAll({ where: { contractId, resolvedAt: null }, attributes: ['externalId'], raw: true, transaction: t })) as unknown as { externalId: string }[];
+  return rows.map((r) => r.externalId);
+}
+
 export async function postTickets(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
   await writable(ctx, actor, contractId);
   if (!Array.isArray(body)) throw badRequest('请求体必须是工单数组', [{ path: '(body)', message: '必须是数组' }]);
@@ -337,13 +380,17 @@ export async function postTickets(ctx: Ctx, actor: Actor, contractId: number, bo
     }
   });
   if (details.length) throw badRequest(details[0].message, details);
+  // Optional fields left out of every ticket of the request keep their stored values.
+  const present = new Set(OPTIONAL_TICKET_FIELDS.filter((f) => body.some((raw) => raw && typeof raw === 'object' && f in raw)));
   return writeTx(ctx, actor, contractId, async (t, bundle) => {
-    const r = await upsertTickets(ctx, t, contractId, tickets);
+    const r = await upsertTickets(ctx, t, contractId, tickets, present);
     await audit(ctx, t, actor, {
       action: 'tickets.upsert', entity: 'ticket', contractId,
       after: { imported: r.imported, updated: r.updated, unchanged: r.unchanged, externalIds: tickets.map((x) => x.externalId) },
     });
-    const detection = await detect(ctx, t, actor, bundle, ['sla'], { ticketExternalIds: r.changedExternalIds });
+    // Changed tickets, and every still-open one: its deadline may have passed since last time.
+    const open = await openTicketExternalIds(ctx, t, contractId);
+    const detection = await detect(ctx, t, actor, bundle, ['sla'], { ticketExternalIds: [...new Set([...r.changedExternalIds, ...open])] });
     return { imported: r.imported, updated: r.updated, unchanged: r.unchanged, detection };
   });
 }
@@ -599,9 +646,10 @@ const submissionSchema = Joi.object({
 
 /**
  * Normalises what a submission covers: weekly "W<Monday>" or any date of the week; monthly
- * "YYYY-MM" or a date; annual "YYYY" or a date; per incident "event:<id>". null if invalid.
+ * "YYYY-MM" or a date; annual the contract year "Y1" or a date within it; per incident
+ * "event:<id>". null if invalid.
  */
-export function normaliseCovers(kind: ReportPlanRow['kind'], covers: string): string | null {
+export function normaliseCovers(kind: ReportPlanRow['kind'], covers: string, contractStart?: string): string | null {
   const c = covers.trim();
   const realDate = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(new Date(`${d}T00:00:00Z`).getTime()) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
   const isDate = realDate(c);
@@ -612,7 +660,11 @@ export function normaliseCovers(kind: ReportPlanRow['kind'], covers: string): st
     return reportSpans('weekly', d, d)[0].covers;
   }
   if (kind === 'monthly') return /^\d{4}-(0[1-9]|1[0-2])$/.test(c) ? c : isDate ? c.slice(0, 7) : null;
-  return /^\d{4}$/.test(c) ? c : isDate ? c.slice(0, 4) : null;
+  // annual: the contract year, "Y1", or any date within it
+  if (/^Y[1-9]\d?$/.test(c)) return c;
+  if (!isDate || !contractStart || c < contractStart) return null;
+  const years = reportSpans('annual', contractStart, c);
+  return years[years.length - 1].covers;
 }
 
 function serializeSubmission(s: ReportSubmissionRow) {
@@ -631,7 +683,7 @@ export async function submitReport(ctx: Ctx, actor: Actor, contractId: number, b
   const input = validate<SubmissionInput>(submissionSchema, body);
   const plan = (await ctx.db.models.ReportPlan.findOne({ where: { id: input.planId, contractId }, raw: true })) as unknown as ReportPlanRow | null;
   if (!plan) throw invalidField('planId', `报告计划 ${input.planId} 不存在`);
-  const covers = normaliseCovers(plan.kind, input.covers);
+  const covers = normaliseCovers(plan.kind, input.covers, (await loadVisibleBundle(ctx, actor, contractId)).contract.startDate);
   if (!covers) throw invalidField('covers', `「${input.covers}」不是${plan.kind === 'per_incident' ? '事件（event:编号）' : '该报告周期的有效写法'}`);
   return writeTx(ctx, actor, contractId, async (t, bundle) => {
     const values = submissionRow(contractId, { ...input, covers });

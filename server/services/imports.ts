@@ -20,7 +20,7 @@ import { addSummaries, applyDetection, DetectionSummary, periodSpans } from './d
 import { CompiledCalendar } from '../../scoring/calendar';
 import { detectSlaBreaches, ticketKey } from '../../scoring/detectors';
 import {
-  detect, loadPolicy, normaliseCovers, policyForDetection, personIssues, PersonInput, personRow, runIssues, RunInput, runRow, sha256, StoredPolicy,
+  detect, loadPolicy, normaliseCovers, openTicketExternalIds, OptionalTicketField, policyForDetection, personIssues, PersonInput, personRow, runIssues, RunInput, runRow, sha256, StoredPolicy,
   submissionRow, ticketIssues, TicketInput, upsertTickets, writePeople,
 } from './evidence';
 
@@ -54,7 +54,8 @@ export interface RowError {
   errors: { field: string; message: string }[];
 }
 
-const list = (text: string) => text.split(/[;；、,，\n]/).map((s) => s.trim()).filter(Boolean);
+/** A list cell: items separated by ; ；, ，or line breaks (not 、, which appears inside item names). */
+const list = (text: string) => text.split(/[;；,，\n]/).map((s) => s.trim()).filter(Boolean);
 
 // ---- mappings -----------------------------------------------------------------------------
 
@@ -145,11 +146,11 @@ function parseRunRow(v: Record<string, string>, tz: string, plans: InspectionPla
   if (!v.performer) errors.push({ field: 'performer', message: '不能为空' });
   if (!v.external_id) errors.push({ field: 'external_id', message: '不能为空' });
   // findings: "描述" or "描述@处理时间", separated by ; or newlines
+  // "描述" or "描述@处理时间": the text after the last @ is the handling time only if it reads as one.
   const findings = (v.findings ? v.findings.split(/[;；\n]/).map((s) => s.trim()).filter(Boolean) : []).map((f) => {
-    const [description, handled] = f.split('@').map((s) => s.trim());
-    const handledAt = handled ? parseInstant(handled, tz) : null;
-    if (handled && !handledAt) errors.push({ field: 'findings', message: `问题「${description}」的处理时间「${handled}」无效` });
-    return { description, handledAt };
+    const at = f.lastIndexOf('@');
+    const when = at >= 0 ? parseInstant(f.slice(at + 1).trim(), tz) : null;
+    return when ? { description: f.slice(0, at).trim(), handledAt: when } : { description: f, handledAt: null };
   });
   const value: RunInput = {
     planId: plan?.id ?? 0, externalId: v.external_id || null, performedAt: performedAt ?? new Date(0), performer: v.performer,
@@ -159,7 +160,7 @@ function parseRunRow(v: Record<string, string>, tz: string, plans: InspectionPla
   return { value, errors };
 }
 
-function parseSubmissionRow(v: Record<string, string>, tz: string, plans: ReportPlanRow[]) {
+function parseSubmissionRow(v: Record<string, string>, tz: string, plans: ReportPlanRow[], contractStart: string) {
   const errors: { field: string; message: string }[] = [];
   const plan = plans.find((p) => p.name === v.plan || String(p.id) === v.plan);
   if (!v.plan) errors.push({ field: 'plan', message: '不能为空' });
@@ -167,7 +168,7 @@ function parseSubmissionRow(v: Record<string, string>, tz: string, plans: Report
   const submittedAt = v.submitted_at ? parseInstant(v.submitted_at, tz) : null;
   if (!submittedAt) errors.push({ field: 'submitted_at', message: v.submitted_at ? `「${v.submitted_at}」不是有效时间` : '不能为空' });
   if (!v.external_id) errors.push({ field: 'external_id', message: '不能为空' });
-  const covers = plan ? normaliseCovers(plan.kind, v.covers ?? '') : null;
+  const covers = plan ? normaliseCovers(plan.kind, v.covers ?? '', contractStart) : null;
   if (plan && !covers) errors.push({ field: 'covers', message: v.covers ? `「${v.covers}」不是该报告周期的有效写法` : '不能为空' });
   return {
     value: { planId: plan?.id ?? 0, covers: covers ?? '', submittedAt: submittedAt ?? new Date(0), title: v.title || null, externalId: v.external_id || null },
@@ -266,7 +267,10 @@ export async function importFile(
   let total = 0;
   try {
     return await ctx.db.sequelize.transaction(async (t) => {
-      const result = await importRows(ctx, t, actor, bundle, kind, format, file.path, fileHash, mapping, policy, (e) => {
+      // The contract's periods and policy as of this transaction (a period signed meanwhile is respected).
+      const current = await loadVisibleBundle(ctx, actor, contractId, t);
+      const currentPolicy = kind === 'tickets' ? await loadPolicy(ctx, contractId, t) : null;
+      const result = await importRows(ctx, t, actor, current, kind, format, file.path, fileHash, mapping, currentPolicy, (e) => {
         badRows += 1;
         if (rowErrors.length < MAX_REPORTED_ROWS) rowErrors.push(e);
       }, (n) => (total = n));
@@ -322,6 +326,8 @@ async function importRows(
   let sla: DetectionSummary = { added: 0, withdrawn: 0, retraced: 0, unchanged: 0, skippedLocked: 0 };
   const CHUNK = 500;
   let chunk: unknown[] = [];
+  const presentTicketFields = new Set<OptionalTicketField>();
+  const changedTickets = new Set<string>();
   const inspectionPlans = kind === 'inspections'
     ? ((await m.InspectionPlan.findAll({ where: { contractId }, raw: true, transaction: t })) as unknown as InspectionPlanRow[]) : [];
   const reportPlans = kind === 'report_submissions'
@@ -330,13 +336,13 @@ async function importRows(
   const writeRows = async (rows: unknown[]) => {
     if (!ok || rows.length === 0) return;
     if (kind === 'tickets') {
-      const r = await upsertTickets(ctx, t, contractId, rows as TicketInput[], firstImport);
+      const r = await upsertTickets(ctx, t, contractId, rows as TicketInput[], presentTicketFields, firstImport);
       counts.imported += r.imported;
       counts.updated += r.updated;
       counts.unchanged += r.unchanged;
       // The chunk's SLA lines are reconciled right away (one audit entry for the whole import).
-      const changed = new Set(r.changedExternalIds);
-      const records = (rows as TicketInput[]).filter((x) => changed.has(x.externalId));
+      const records = r.changedTickets;
+      for (const x of records) changedTickets.add(x.externalId);
       const proposed = detectSlaBreaches(records, policyForDetection(policy as StoredPolicy), slaCalendar as CompiledCalendar, periods, now);
       const keys = records.map((x) => ticketKey(x.externalId));
       sla = addSummaries(sla, await applyDetection(ctx, t, actor, bundle, 'sla', proposed, keys, { audit: false, noExisting: firstImport }));
@@ -380,6 +386,10 @@ async function importRows(
   try {
     for await (const raw of readRows(path, format, {
       onHeaders: (headers) => {
+        // Optional ticket columns the file lacks keep the stored values (pauses always do).
+        for (const [field, column] of [['system', 'system'], ['type', 'type'], ['title', 'title'], ['respondedAt', 'responded_at'], ['resolvedAt', 'resolved_at']] as const) {
+          if (missingColumns(headers, mapping, [column]).length === 0) presentTicketFields.add(field);
+        }
         const missing = missingColumns(headers, mapping, required);
         if (missing.length) {
           throw badRequest(`文件缺少必需的列：${missing.join('、')}（表头：${headers.join('、')}）`, missing.map((h) => ({ path: `columns.${h}`, message: '缺少此列' })));
@@ -391,7 +401,7 @@ async function importRows(
       let parsed: Parsed<unknown>;
       if (kind === 'tickets') parsed = parseTicketRow(v, tz, policy as StoredPolicy);
       else if (kind === 'inspections') parsed = parseRunRow(v, tz, inspectionPlans);
-      else if (kind === 'report_submissions') parsed = parseSubmissionRow(v, tz, reportPlans);
+      else if (kind === 'report_submissions') parsed = parseSubmissionRow(v, tz, reportPlans, bundle.contract.startDate);
       else parsed = parsePersonRow(v);
       const id = v.external_id;
       if (id && seen.has(id)) parsed.errors.push({ field: 'external_id', message: `编号 ${id} 在文件中重复` });
@@ -419,6 +429,14 @@ async function importRows(
     action: `import.${kind}`, entity: kind, contractId,
     after: { rows: total, ...counts, fileHash, mapping, ...(kind === 'tickets' ? { slaLines: sla } : {}) },
   });
+  if (kind === 'tickets') {
+    // Open tickets the file did not change are looked at again: time has passed.
+    const openUnchanged = (await openTicketExternalIds(ctx, t, contractId)).filter((x) => !changedTickets.has(x));
+    if (openUnchanged.length) {
+      const again = await detect(ctx, t, actor, bundle, ['sla'], { ticketExternalIds: openUnchanged, now });
+      if (again.sla) sla = addSummaries(sla, again.sla);
+    }
+  }
   const detection =
     kind === 'tickets'
       ? { sla }
