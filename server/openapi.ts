@@ -2,6 +2,7 @@
 // GET /api/v1/openapi.json). Hand-written from routes/api.ts and services/*.ts: the joi
 // schemas there are the request bodies, the serialize* functions the response shapes.
 // Keep it in step with the code when a route, a schema or a serializer changes.
+import { IMPORT_FIELDS, ImportKind } from './services/imports';
 
 // ---- small helpers (plain data; the document stays a JSON-serialisable object) -----------
 
@@ -110,27 +111,9 @@ const withDetection = (name: string) => ({
   ],
 });
 
-type ImportKindName = 'tickets' | 'inspections' | 'report_submissions' | 'people';
-
-/** The columns each import kind reads (server/services/imports.ts IMPORT_FIELDS). */
-const IMPORT_COLUMNS: Record<ImportKindName, { fields: string[]; required: string[] }> = {
-  tickets: {
-    fields: ['external_id', 'system', 'type', 'severity', 'title', 'created_at', 'responded_at', 'resolved_at'],
-    required: ['external_id', 'severity', 'created_at'],
-  },
-  inspections: {
-    fields: ['external_id', 'plan', 'performed_at', 'performer', 'items_checked', 'findings'],
-    required: ['external_id', 'plan', 'performed_at', 'performer'],
-  },
-  report_submissions: {
-    fields: ['external_id', 'plan', 'covers', 'submitted_at', 'title'],
-    required: ['external_id', 'plan', 'covers', 'submitted_at'],
-  },
-  people: {
-    fields: ['external_id', 'name', 'role', 'start_date', 'end_date', 'qualifications', 'security_agreement', 'no_criminal_record', 'security_training_date'],
-    required: ['external_id', 'name', 'role', 'start_date', 'security_agreement', 'no_criminal_record'],
-  },
-};
+type ImportKindName = ImportKind;
+// The columns each import kind reads: the importer's own table, so the description cannot drift.
+const IMPORT_COLUMNS = IMPORT_FIELDS;
 
 const importDescription = (kind: ImportKindName, columns: string) =>
   [

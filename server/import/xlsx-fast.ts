@@ -1,46 +1,50 @@
 // Fast streaming reader for XLSX import files: the same rows as reader.ts's exceljs-based reader
-// (readXlsxExceljs), about an order of magnitude faster. The exceljs path spends its time in
-// saxes (a full, validating XML parser) and in exceljs's Row/Cell object model; here the zip
-// central directory is read directly, the worksheet entry is inflated with zlib, decoded with a
-// StringDecoder (a character split between two chunks stays intact) and scanned by a small
-// hand-written XML tokenizer that only looks at what matters for import rows. Memory stays flat in
-// the number of rows; the shared-string table is held in memory (it grows with the number of
-// distinct strings, as in the exceljs path).
+// (readXlsxExceljs), several times faster. The exceljs path spends its time in saxes (a full,
+// validating XML parser) and in exceljs's Row/Cell object model. Here the zip's central
+// directory is read directly, the worksheet entry is inflated with zlib as a stream, and a small
+// hand-written tokenizer scans the raw UTF-8 bytes: all the markup it looks at is ASCII, and
+// only the text that ends up in a cell is decoded, one complete text node at a time (a node
+// split between two inflated chunks is carried over whole, so multi-byte characters stay
+// intact). Memory stays flat in the number of rows. The shared-string table is held in memory
+// and grows with the number of distinct strings, as it does in the exceljs path.
 //
-// Exact parity with the exceljs path. The scanner replays exceljs 4.4.0's streaming
-// WorksheetReader state machine (lib/stream/xlsx/worksheet-reader.js) and WorkbookReader's
-// shared-string reader, and reuses the rest of readXlsxExceljs unchanged (cell text rules,
-// header handling: buildHeader/rowValues from reader.ts). workbook.xml, its rels and styles.xml
-// are parsed with exceljs's own xforms, so sheet order, names, date1904 and number formats are
-// exactly exceljs's. That includes exceljs's quirks, kept on purpose so that both paths agree:
-//   - a formula cell with a cached result of 0 (or FALSE, or an error) reads as '' (exceljs keeps
-//     only truthy results); a boolean formula result reads '1';
-//   - an inline rich-text string (<is><r><t>…) reads as its LAST run (shared rich text is joined);
-//   - Excel's _xHHHH_ escapes are not decoded; CDATA sections are dropped;
+// Parity with the exceljs path: the scanner replays the state machines of exceljs 4.4.0's
+// streaming WorksheetReader (lib/stream/xlsx/worksheet-reader.js) and of WorkbookReader's
+// shared-string reader, and reuses the rest of readXlsxExceljs as is (cellText rules, header
+// handling through buildHeader/rowValues from reader.ts). workbook.xml, its rels and styles.xml
+// are small and are parsed with exceljs's own xforms, so sheet order, names, date1904 and number
+// formats are exactly exceljs's. exceljs's quirks are kept on purpose, so that both paths agree:
+//   - a formula cell whose cached result is 0 (or FALSE, or an error) reads as '': exceljs keeps
+//     only truthy results. A boolean formula result reads as '1', not 'TRUE';
+//   - an inline rich-text string (<is><r><t>…) reads as its LAST run. Shared rich text is joined;
+//   - Excel's _xHHHH_ escapes are not decoded, and CDATA sections are dropped;
 //   - a cell's number format comes from its own style, else from its row's style (<row s>);
-//   - built-in number formats exceljs does not know (ids 27-36, 50-58: CJK dates) are not dates.
+//   - built-in number formats exceljs does not know (ids 27-36 and 50-58, the CJK date formats)
+//     are not dates.
 //
-// Supported (everything Excel, WPS, LibreOffice-in-Excel-order, exceljs and xlsx-writer.ts write):
-// zip files with stored or deflated entries, with or without data descriptors; transitional
-// SpreadsheetML with unprefixed element names; shared strings, inline strings, str/b/e/n/d
-// cells, formulas, styles, any zip entry order in which exceljs itself reads sheets after
-// workbook.xml, its rels and styles.xml.
+// Supported: zip files with stored or deflated entries, with or without data descriptors, with a
+// comment or trailing bytes; transitional SpreadsheetML with unprefixed element names (what
+// Excel, WPS, LibreOffice, exceljs and xlsx-writer.ts write); shared and inline strings;
+// s/str/inlineStr/b/e/n/d cells; formulas; styles; date1904; any zip entry order in which exceljs
+// meets workbook.xml, its rels and styles.xml before it reads a sheet.
 //
-// Falls back (FastXlsxUnsupported, always thrown BEFORE any row is yielded or onHeaders is
-// called, so the caller can run the exceljs reader instead): strict OOXML (purl.oclc.org
-// namespaces) or prefixed element names (<x:worksheet>); a DOCTYPE or UTF-16 in the sheet; zip64,
-// multi-disk, encrypted or non-deflate entries; a zip whose end-of-central-directory record
-// cannot be found although it starts like a zip (truncated, or trailing data); duplicate entry
-// names; a zip entry order in which exceljs would stream a sheet before workbook.xml/styles.xml
-// (it then reads it with default styles or fails); styles.xml without cellXfs.
+// Falls back with FastXlsxUnsupported, always thrown BEFORE any row is yielded or onHeaders is
+// called, so that the caller can run the exceljs reader instead:
+//   - strict OOXML (purl.oclc.org namespace) or prefixed element names (<x:worksheet>);
+//   - a DOCTYPE, or UTF-16, in the sheet or the shared strings;
+//   - zip64, multi-disk, encrypted or neither stored nor deflated entries, duplicate entry names;
+//   - a file that starts like a zip but whose end-of-central-directory record is missing
+//     (truncated), or whose central directory is unreadable;
+//   - an entry order in which exceljs streams a sheet before it has read workbook.xml or
+//     styles.xml (it then uses default styles, or fails), and styles.xml without <cellXfs>.
 //
-// Broken files end with the same ImportFileError messages as the exceljs path (a file that is
-// not a zip at all, missing sheet N, empty sheet, duplicate headers, unreadable file, corrupt
-// deflate data, malformed XML). Differences only on malformed input: the scanner checks tag
-// nesting, entities and control characters in cell text, but is more lenient than saxes
-// elsewhere (e.g. duplicate attributes); parts it does not need (other sheets, theme) are never
-// decompressed, so their corruption goes unnoticed; and on an error in the middle of a sheet,
-// the rows before it that were already yielded may differ in number.
+// Broken files end with the exceljs path's ImportFileError messages: not a zip at all, missing
+// sheet N, empty sheet, duplicate headers, unreadable file, corrupt deflate data, malformed XML.
+// Differences show only on malformed input: the scanner checks tag nesting, entities and
+// control characters in cell text, but is otherwise more lenient than saxes (e.g. duplicate
+// attributes); parts it does not need (other sheets, the theme) are never decompressed, so their
+// corruption goes unnoticed; and after an error in the middle of a sheet, the number of rows
+// yielded before it may differ.
 import './exceljs'; // installs the parse-sax fix before exceljs internals are loaded below
 import fs from 'fs';
 import { createRequire } from 'module';
@@ -346,7 +350,7 @@ class XmlScanner {
 
   constructor(
     private readonly h: XmlHandler,
-    /** what a DOCTYPE is: FastXlsxUnsupported (the file may still be fine for exceljs) */
+    /** the part scanned, for FastXlsxUnsupported on a DOCTYPE (exceljs may still read it) */
     private readonly what: string,
   ) {}
 
@@ -493,7 +497,13 @@ class XmlScanner {
     let cut = r.length;
     const amp = r.lastIndexOf(38);
     if (amp !== -1 && r.indexOf(59, amp) === -1) cut = amp; // no split entity
-    while (cut > 0 && (r[cut] & 0xc0) === 0x80) cut--; // no split character
+    if (cut > 0) {
+      // no split character: keep the last one back when its bytes are not all there
+      let lead = cut - 1;
+      while (lead > 0 && cut - lead < 4 && (r[lead] & 0xc0) === 0x80) lead--;
+      const c = r[lead];
+      if (lead + (c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1) > cut) cut = lead;
+    }
     if (cut > 0 && r[cut - 1] === 13) cut--; // no split CR LF
     if (cut > 0) {
       this.text(r, 0, cut, false);
@@ -789,7 +799,15 @@ interface SheetContext {
  */
 class SheetReader implements XmlHandler {
   header: Header | null = null;
+  /** rows completed in the current chunk, yielded after commit() */
   out: RawRow[] = [];
+  /** the header found in the current chunk, reported to onHeaders by commit() */
+  private pendingHeaders: { names: string[]; row: number } | null = null;
+  /**
+   * a header error found in the current chunk: thrown by commit(), unless the chunk's XML or its
+   * cells fail first (exceljs reads the rows of a chunk only after the whole chunk)
+   */
+  private failure: unknown = null;
 
   private rootSeen = false;
   private inRows = false;
@@ -820,6 +838,21 @@ class SheetReader implements XmlHandler {
   /** 0-based column → non-empty cell text of the current row */
   private readonly texts: (string | undefined)[] = new Array<string | undefined>(MAX_COL).fill(undefined);
   constructor(private readonly ctx: SheetContext) {}
+
+  /**
+   * Ends a chunk. exceljs handles a chunk's XML events only once saxes has parsed the whole
+   * chunk, and readXlsxExceljs sees its rows only once they all were built: an XML error anywhere
+   * in the chunk comes first, then an error building a cell (bad reference, style), then a header
+   * error, then onHeaders, then the rows. So the header is reported here, after the chunk.
+   */
+  commit(): void {
+    if (this.failure !== null) throw this.failure;
+    const pending = this.pendingHeaders;
+    if (pending !== null) {
+      this.pendingHeaders = null;
+      this.ctx.onHeaders?.(pending.names, pending.row);
+    }
+  }
 
   open(name: string, b: Buffer, at: number[], n: number): void {
     if (!this.rootSeen) {
@@ -1021,6 +1054,7 @@ class SheetReader implements XmlHandler {
       }
     }
     try {
+      if (this.failure !== null) return; // readXlsxExceljs would have stopped at the header
       if (this.header === null) {
         if (!any) return;
         const cells = new Map<number, string>();
@@ -1028,8 +1062,13 @@ class SheetReader implements XmlHandler {
           const text = texts[col - 1];
           if (text !== undefined) cells.set(col - 1, text);
         }
-        this.header = buildHeader(cells, this.rowNumber);
-        this.ctx.onHeaders?.(this.header.names.slice(), this.rowNumber);
+        try {
+          this.header = buildHeader(cells, this.rowNumber);
+        } catch (e) {
+          this.failure = e;
+          return;
+        }
+        this.pendingHeaders = { names: this.header.names.slice(), row: this.rowNumber };
         return;
       }
       if (!any) return; // rowValues would find every headed cell blank
@@ -1213,6 +1252,7 @@ export async function* readXlsxFast(file: string, opts: ReadOptions = {}): Async
         if (first && isUtf16(chunk)) throw new FastXlsxUnsupported('UTF-16 worksheet');
         first = false;
         scanner.write(chunk);
+        reader.commit();
         if (reader.out.length > 0) {
           const rows = reader.out;
           reader.out = [];
@@ -1220,6 +1260,7 @@ export async function* readXlsxFast(file: string, opts: ReadOptions = {}): Async
         }
       }
       scanner.end();
+      reader.commit();
       const rows = reader.out;
       reader.out = [];
       for (const row of rows) yield row;

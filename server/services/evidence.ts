@@ -12,7 +12,7 @@ import { CompiledCalendar, DEFAULT_WORKING_HOURS, validateWorkingHours, WorkingI
 import { ProposedLine } from '../../scoring/detection';
 import {
   DEFAULT_ITEM_BY_TICKET_TYPE, ticketKey, detectEvents, detectInspections, detectReports, detectSlaBreaches, detectStaffing, EventKind,
-  EvidenceEvent, localClock, reportSpans, SlaPolicy, suggestedPenaltyClause, TicketRecord,
+  EvidenceEvent, localClock, Person, reportSpans, SlaPolicy, suggestedPenaltyClause, TicketRecord,
 } from '../../scoring/detectors';
 import { evaluateTicket, formatMinutes, SlaLevel, TicketPause } from '../../scoring/sla';
 import { isRatingItem } from '../../scoring/template';
@@ -752,17 +752,8 @@ export async function listPositions(ctx: Ctx, actor: Actor, contractId: number) 
   return rows.map(serializePosition);
 }
 
-export interface PersonInput {
-  externalId: string;
-  name: string;
-  role: string;
-  startDate: string;
-  endDate: string | null;
-  qualifications: string[];
-  securityAgreement: boolean;
-  noCriminalRecord: boolean;
-  securityTrainingDate: string | null;
-}
+/** A roster entry as written: the detector's Person, keyed by the bureau's own id. */
+export type PersonInput = Omit<Person, 'id'> & { externalId: string };
 
 const personSchema = Joi.object({
   externalId: Joi.alternatives().try(Joi.string().trim().min(1).max(100), Joi.number()).custom((v) => String(v)).required(),
