@@ -283,20 +283,19 @@ export function detectReports(
   const from = periods[0].startDate;
   const to = periods[periods.length - 1].endDate;
   for (const plan of plans) {
-    const expected: { covers: string; label: string; anchor: string }[] =
+    const expected: { covers: string; label: string; anchor: string; start?: string }[] =
       plan.kind === 'per_incident'
         ? incidents
             .filter((e) => plan.eventKinds.includes(e.kind))
             .map((e) => ({ covers: `event:${e.id}`, label: `事件「${e.title}」（${fmtTime(clock, e.occurredAt)}）的报告`, anchor: clock.localDate(e.occurredAt) }))
-        : reportSpans(plan.kind, from, to)
-            // a week with no working day (a weekend, the Spring Festival week) needs no report
-            .filter((s) => plan.kind !== 'weekly' || clock.workingDaysBetween(s.start, s.end).length > 0)
-            .map((s) => ({ covers: s.covers, label: s.label, anchor: s.end }));
+        : reportSpans(plan.kind, from, to).map((s) => ({ covers: s.covers, label: s.label, anchor: s.end, start: s.start }));
     const today = clock.localDate(now);
     for (const exp of expected) {
       // Not due before the span ends; skip before computing a due date that may fall in a
       // year whose calendar is not loaded yet.
       if (today <= exp.anchor) continue;
+      // a week with no working day (a weekend, the Spring Festival week) needs no report
+      if (plan.kind === 'weekly' && exp.start && clock.workingDaysBetween(exp.start, exp.anchor).length === 0) continue;
       const dueDate = workingDaysAfter(clock, exp.anchor, plan.dueWorkingDays);
       const due = clock.at(dueDate, '24:00');
       const subs = submissions
@@ -360,13 +359,13 @@ export function detectStaffing(
   if (periods.length === 0 || periods[0].startDate > today) return out;
   // Shortfalls are measured over the whole term, so a gap across a period end still counts.
   const allDays = clock.workingDaysBetween(periods[0].startDate, minDate(periods[periods.length - 1].endDate, today));
-  const gaps = new Map<number, { k: number; from: string; to: string; length: number }[]>();
+  const gaps = new Map<number, { k: number; from: string; to: string; length: number; i: number; j: number }[]>();
   for (const pos of positions) {
     const short = allDays.map((d) => {
       const present = people.filter((p) => p.role === pos.role && p.startDate <= d && (!p.endDate || p.endDate >= d)).length;
       return Math.max(0, pos.count - present);
     });
-    const runs: { k: number; from: string; to: string; length: number }[] = [];
+    const runs: { k: number; from: string; to: string; length: number; i: number; j: number }[] = [];
     for (let k = 1; k <= pos.count; k++) {
       let i = 0;
       while (i < allDays.length) {
@@ -377,7 +376,7 @@ export function detectStaffing(
         let j = i;
         while (j + 1 < allDays.length && short[j + 1] >= k) j++;
         // A gap of at most `tolerance` working days is a normal replacement.
-        if (j - i + 1 > pos.toleranceWorkingDays) runs.push({ k, from: allDays[i], to: allDays[j], length: j - i + 1 });
+        if (j - i + 1 > pos.toleranceWorkingDays) runs.push({ k, from: allDays[i], to: allDays[j], length: j - i + 1, i, j });
         i = j + 1;
       }
     }
@@ -387,7 +386,15 @@ export function detectStaffing(
     if (period.startDate > today) continue;
     const end = minDate(period.endDate, today);
     for (const pos of positions) {
-      const overlapping = (gaps.get(pos.id) ?? []).filter((r) => r.from <= end && r.to >= period.startDate);
+      // A period is charged for a gap that exceeded the tolerance within it, or that lasted
+      // longer than the tolerance inside it (a vacancy running all year counts every quarter;
+      // one day of a gap that only grows long in the next period does not).
+      const overlapping = (gaps.get(pos.id) ?? []).filter((r) => {
+        if (r.from > end || r.to < period.startDate) return false;
+        const exceededOn = allDays[r.i + pos.toleranceWorkingDays];
+        const inside = allDays.slice(r.i, r.j + 1).filter((d) => d >= period.startDate && d <= end).length;
+        return inside > pos.toleranceWorkingDays || (exceededOn >= period.startDate && exceededOn <= end);
+      });
       if (overlapping.length === 0) continue;
       const worst = overlapping.reduce((a, b) => (b.k > a.k ? b : a));
       out.push({

@@ -197,6 +197,18 @@ describeEachDb('evidence', (get) => {
       expect((await lines(env, id, 'sla')).some((l) => l.reason.includes('ZX-0105'))).to.equal(false);
     });
 
+    it('a ticket leaving a field out keeps its stored value; a merge that makes no sense is refused', async () => {
+      const base = { type: '咨询', severity: '低', createdAt: '2025-11-10T09:00:00+08:00', respondedAt: '2025-11-10T09:30:00+08:00' };
+      await post('/tickets', [{ ...base, externalId: 'M-A', resolvedAt: '2025-11-10T10:00:00+08:00' }, { ...base, externalId: 'M-B', resolvedAt: '2025-11-10T10:00:00+08:00' }]).expect(200);
+      const res = await post('/tickets', [{ ...base, externalId: 'M-A', resolvedAt: '2025-11-10T11:00:00+08:00' }, { externalId: 'M-B', type: '咨询', severity: '低', createdAt: base.createdAt }]);
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      const b = await get().api.get(url('/tickets/M-B')).set(auth(get().tokens.manager));
+      expect(b.body.resolvedAt).to.equal('2025-11-10T02:00:00.000Z');
+      const bad = await post('/tickets', [{ externalId: 'M-B', type: '咨询', severity: '低', createdAt: '2025-11-12T09:00:00+08:00' }]);
+      expect(bad.status).to.equal(400);
+      expect(bad.body.error.details[0].path).to.equal('[0].respondedAt');
+    });
+
     it('refuses times without an offset in JSON (they would be read in the server zone)', async () => {
       const res = await post('/tickets', [{ externalId: 'TZ-1', severity: '高', createdAt: '2025-11-03 09:00' }]);
       expect(res.status).to.equal(400);
@@ -258,6 +270,13 @@ describeEachDb('evidence', (get) => {
   });
 
   describe('reports', () => {
+    it('a weekly plan on a contract running into a year without calendar data is accepted', async () => {
+      const env = get();
+      const c = await env.api.post('/api/v1/contracts').set(auth(env.tokens.manager)).send({ ...seed002Contract(env.vendorId, 'WEEKLY-2027'), startDate: '2026-03-01', endDate: '2027-02-28' });
+      const res = await env.api.post(`/api/v1/contracts/${c.body.id}/report-plans`).set(auth(env.tokens.manager)).send({ name: '周报', kind: 'weekly', dueWorkingDays: 1 });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    });
+
     it('a monthly report missing or late is a 9a line; on time it is not', async () => {
       const plan = await post('/report-plans', { name: '运维月报', kind: 'monthly', dueWorkingDays: 5 });
       expect(plan.status, JSON.stringify(plan.body)).to.equal(201);

@@ -231,8 +231,10 @@ export async function signPeriod(ctx: Ctx, actor: Actor, contractId: number, per
     // The evidence is examined once more before the period is frozen (open tickets whose
     // deadline has passed, reports now overdue ...), so nothing due is left out of it.
     if (ctx.db.dialect === 'postgres') {
-      // Two signers queue here; the second then finds the period signed (409).
-      await Period.findOne({ where: { id: period.id }, lock: t.LOCK.UPDATE, transaction: t });
+      // All of the contract's periods, in number order (the order every transaction reads them
+      // in): two signers queue here instead of deadlocking; a second signer of the same period
+      // then finds it signed (409).
+      await Period.findAll({ where: { contractId }, order: [['number', 'ASC']], lock: t.LOCK.UPDATE, transaction: t });
     }
     if (['draft', 'published'].includes(period.status)) {
       await detect(ctx, t, actor, await loadVisibleBundle(ctx, actor, contractId, t), ALL_SOURCES);

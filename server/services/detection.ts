@@ -88,7 +88,7 @@ export async function applyDetection(
   for (const { line, proposed: p } of r.retrace) {
     await LedgerLine.update(
       { reason: p.reason, trace: traceText(p.trace), occurredAt: p.occurredAt, version: (line.version ?? 0) + 1 },
-      { where: { id: line.id }, transaction: t },
+      { where: { id: line.id, status: 'active' }, transaction: t },
     );
   }
   if (r.add.length) {

@@ -175,6 +175,10 @@ export interface TicketInput {
   resolvedAt: Date | null;
   title: string | null;
   pauses: TicketPause[];
+  /** optional fields this ticket's source carried (the others keep their stored values) */
+  present?: ReadonlySet<OptionalTicketField>;
+  /** where it came from: array index of a JSON request, row number of an import file */
+  row?: number;
 }
 
 const ticketSchema = Joi.object({
@@ -267,14 +271,21 @@ export async function upsertTickets(
   ctx: Ctx,
   t: Transaction,
   contractId: number,
-  tickets: TicketInput[],
-  present: ReadonlySet<OptionalTicketField>,
-  assumeNew = false,
+  input: TicketInput[],
+  opts: {
+    present: ReadonlySet<OptionalTicketField>;
+    policy: StoredPolicy;
+    /** a ticket that is invalid once merged with what is stored; it is not written */
+    onInvalid: (ticket: TicketInput, issues: ErrorDetail[]) => void;
+    assumeNew?: boolean;
+  },
 ) {
+  const { present, assumeNew = false } = opts;
+  const tickets = input;
   const { Ticket } = ctx.db.models;
   const existing = new Map<string, { id: number; contentHash: string }>();
   const stored = new Map<string, TicketRow>();
-  const partial = OPTIONAL_TICKET_FIELDS.some((f) => !present.has(f));
+  const partial = tickets.some((tk) => OPTIONAL_TICKET_FIELDS.some((f) => !(tk.present ?? present).has(f)));
   for (let i = 0; !assumeNew && i < tickets.length; i += 500) {
     const rows = (await Ticket.findAll({
       where: { contractId, externalId: tickets.slice(i, i + 500).map((x) => x.externalId) },
@@ -287,22 +298,29 @@ export async function upsertTickets(
       if (partial) stored.set(r.externalId, r);
     }
   }
-  const merged = !partial
-    ? tickets
-    : tickets.map((tk) => {
-        const row = stored.get(tk.externalId);
-        if (!row) return tk;
-        const old = ticketRecord(row);
-        return {
-          ...tk,
-          system: present.has('system') ? tk.system : row.system,
-          type: present.has('type') ? tk.type : row.type,
-          title: present.has('title') ? tk.title : row.title,
-          respondedAt: present.has('respondedAt') ? tk.respondedAt : old.respondedAt,
-          resolvedAt: present.has('resolvedAt') ? tk.resolvedAt : old.resolvedAt,
-          pauses: present.has('pauses') ? tk.pauses : old.pauses,
-        };
-      });
+  const merged: TicketInput[] = [];
+  for (const tk of tickets) {
+    const row = stored.get(tk.externalId);
+    if (!partial || !row) {
+      merged.push(tk);
+      continue;
+    }
+    const has = tk.present ?? present;
+    const old = ticketRecord(row);
+    const m: TicketInput = {
+      ...tk,
+      system: has.has('system') ? tk.system : row.system,
+      type: has.has('type') ? tk.type : row.type,
+      title: has.has('title') ? tk.title : row.title,
+      respondedAt: has.has('respondedAt') ? tk.respondedAt : old.respondedAt,
+      resolvedAt: has.has('resolvedAt') ? tk.resolvedAt : old.resolvedAt,
+      pauses: has.has('pauses') ? tk.pauses : old.pauses,
+    };
+    // What is stored must still make sense with the new values (e.g. a later creation time).
+    const issues = ticketIssues(m, opts.policy);
+    if (issues.length) opts.onInvalid(tk, issues);
+    else merged.push(m);
+  }
   const r = await writeTicketRows(ctx, t, contractId, merged, existing);
   const changed = new Set(r.changedExternalIds);
   return { ...r, changedTickets: merged.filter((x) => changed.has(x.externalId)) };
@@ -373,6 +391,8 @@ export async function postTickets(ctx: Ctx, actor: Actor, contractId: number, bo
       if (seen.has(tk.externalId)) issues.push({ path: 'externalId', message: `工单号 ${tk.externalId} 在本次提交中重复` });
       seen.add(tk.externalId);
       details.push(...issues.map((d) => ({ path: `[${i}].${d.path}`, message: d.message })));
+      tk.present = new Set(OPTIONAL_TICKET_FIELDS.filter((f) => raw && typeof raw === 'object' && f in raw));
+      tk.row = i;
       tickets.push(tk);
     } catch (e) {
       const err = e as { details?: ErrorDetail[] };
@@ -380,10 +400,15 @@ export async function postTickets(ctx: Ctx, actor: Actor, contractId: number, bo
     }
   });
   if (details.length) throw badRequest(details[0].message, details);
-  // Optional fields left out of every ticket of the request keep their stored values.
-  const present = new Set(OPTIONAL_TICKET_FIELDS.filter((f) => body.some((raw) => raw && typeof raw === 'object' && f in raw)));
+  // Optional fields a ticket leaves out keep their stored values (decided ticket by ticket).
   return writeTx(ctx, actor, contractId, async (t, bundle) => {
-    const r = await upsertTickets(ctx, t, contractId, tickets, present);
+    const merged: ErrorDetail[] = [];
+    const r = await upsertTickets(ctx, t, contractId, tickets, {
+      present: new Set(OPTIONAL_TICKET_FIELDS),
+      policy,
+      onInvalid: (tk, issues) => merged.push(...issues.map((d) => ({ path: `[${tk.row}].${d.path}`, message: `${d.message}（与已存储的工单合并后）` }))),
+    });
+    if (merged.length) throw badRequest(merged[0].message, merged);
     await audit(ctx, t, actor, {
       action: 'tickets.upsert', entity: 'ticket', contractId,
       after: { imported: r.imported, updated: r.updated, unchanged: r.unchanged, externalIds: tickets.map((x) => x.externalId) },

@@ -336,7 +336,15 @@ async function importRows(
   const writeRows = async (rows: unknown[]) => {
     if (!ok || rows.length === 0) return;
     if (kind === 'tickets') {
-      const r = await upsertTickets(ctx, t, contractId, rows as TicketInput[], presentTicketFields, firstImport);
+      const r = await upsertTickets(ctx, t, contractId, rows as TicketInput[], {
+        present: presentTicketFields,
+        policy: policy as StoredPolicy,
+        assumeNew: firstImport,
+        onInvalid: (tk, issues) => {
+          ok = false;
+          onError({ row: tk.row ?? 0, errors: issues.map((d) => ({ field: fieldOf(d.path), message: `${d.message}（与已存储的工单合并后）` })) });
+        },
+      });
       counts.imported += r.imported;
       counts.updated += r.updated;
       counts.unchanged += r.unchanged;
@@ -412,6 +420,7 @@ async function importRows(
         continue;
       }
       if (ok) {
+        if (kind === 'tickets') (parsed.value as TicketInput).row = raw.row;
         chunk.push(parsed.value);
         if (chunk.length >= CHUNK) await flush();
       }
