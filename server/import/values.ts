@@ -2,6 +2,8 @@
 // trimmed cell text produced by reader.ts; every parser answers null for text it cannot read
 // so that the importer can report the row and column instead of guessing.
 
+import { zoneOffsets } from '../../scoring/timezone';
+
 // ---- instants -------------------------------------------------------------------------------
 
 // 2025-10-09T10:00:00+08:00 · 2025-10-09 10:00 · 2025/10/9 9:05:07 · 2025-10-09T02:00:00.5Z
@@ -11,7 +13,6 @@ const INSTANT_RE =
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
-const DAY = 86_400_000;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -29,110 +30,6 @@ const FIXED_PLUS_8 = new Set(['Asia/Shanghai', 'Asia/Chongqing', 'Asia/Chungking
 /** Asia/Shanghai observed DST 1986-1991; from 1992 on it is +08:00 all year. */
 const SHANGHAI_FIXED_FROM_YEAR = 1992;
 const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Etc/Zulu', 'Zulu', 'Universal']);
-
-const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
-  let f = zoneFormatters.get(timeZone);
-  if (!f) {
-    // throws RangeError for an unknown zone: a contract's zone is validated on input, so an
-    // unknown one here is a programming error, not a bad cell
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      era: 'short',
-    });
-    zoneFormatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/**
- * Offset of `timeZone` at instant `ms` (ms, east positive), memoised per UTC hour: an hour whose
- * first and last second have the same offset has it throughout (no zone changes its offset
- * twice within an hour), so that hour's offset is cached; an hour holding a transition is
- * computed exactly every time. Ticket times of an import fall in a few thousand hours, so an
- * import asks Intl a few thousand times instead of several times per row.
- */
-function zoneOffset(timeZone: string, ms: number): number {
-  let cache = offsetCache.get(timeZone);
-  if (!cache) {
-    cache = new Map();
-    offsetCache.set(timeZone, cache);
-  }
-  const bucket = Math.floor(ms / HOUR);
-  const hit = cache.get(bucket);
-  if (hit !== undefined) return hit;
-  const start = zoneOffsetExact(timeZone, bucket * HOUR);
-  const end = zoneOffsetExact(timeZone, bucket * HOUR + HOUR - 1000);
-  if (start !== end) return zoneOffsetExact(timeZone, ms);
-  if (cache.size >= OFFSET_CACHE_MAX) cache.clear();
-  cache.set(bucket, start);
-  return start;
-}
-
-const offsetCache = new Map<string, Map<number, number>>();
-const OFFSET_CACHE_MAX = 100_000;
-
-/** Offset of `timeZone` from UTC at instant `ms`, in milliseconds (east positive), whole seconds. */
-function zoneOffsetExact(timeZone: string, ms: number): number {
-  const parts = zoneFormatter(timeZone).formatToParts(new Date(ms));
-  let y = 0;
-  let mo = 0;
-  let d = 0;
-  let h = 0;
-  let mi = 0;
-  let s = 0;
-  let bc = false;
-  for (const p of parts) {
-    switch (p.type) {
-      case 'year': y = Number(p.value); break;
-      case 'month': mo = Number(p.value); break;
-      case 'day': d = Number(p.value); break;
-      case 'hour': h = Number(p.value); break;
-      case 'minute': mi = Number(p.value); break;
-      case 'second': s = Number(p.value); break;
-      case 'era': bc = p.value === 'BC' || p.value === 'B'; break;
-      default: break;
-    }
-  }
-  const wall = new Date(0);
-  wall.setUTCFullYear(bc ? 1 - y : y, mo - 1, d);
-  wall.setUTCHours(h, mi, s, 0);
-  const floored = Math.floor(ms / 1000) * 1000;
-  return wall.getTime() - floored;
-}
-
-/**
- * The instant at which the wall clock of `timeZone` shows `wall` (wall-clock fields encoded as
- * a UTC epoch). Ambiguous and skipped wall times are resolved like Temporal's 'compatible'
- * disambiguation (and java.time): in an overlap (autumn, the hour happens twice) the earlier
- * instant; in a gap (spring, the hour is skipped) the time is read with the offset in force
- * before the gap, i.e. moved forward by the gap's length (Europe/Berlin 02:30 → 03:30 CEST).
- */
-function wallToInstant(wall: number, timeZone: string): number {
-  const before = zoneOffset(timeZone, wall - DAY);
-  const after = zoneOffset(timeZone, wall + DAY);
-  if (before === after) {
-    // no transition nearby (the usual case): one more check covers a transition inside ±1 day
-    const t = wall - before;
-    if (zoneOffset(timeZone, t) === before) return t;
-  }
-  const tBefore = wall - before;
-  const tAfter = wall - after;
-  const okBefore = zoneOffset(timeZone, tBefore) === before;
-  const okAfter = zoneOffset(timeZone, tAfter) === after;
-  if (okBefore && okAfter) return Math.min(tBefore, tAfter); // overlap → earlier
-  if (okBefore) return tBefore;
-  if (okAfter) return tAfter;
-  return tBefore; // gap → offset before the transition
-}
 
 /**
  * An instant from a cell: ISO 8601 with an offset (`2025-10-09T10:00:00+08:00`, `…Z`,
@@ -165,7 +62,7 @@ export function parseInstant(text: string, timeZone: string): Date | null {
   }
   if (FIXED_PLUS_8.has(timeZone) && year >= SHANGHAI_FIXED_FROM_YEAR) return new Date(wall - 8 * HOUR);
   if (UTC_ZONES.has(timeZone)) return new Date(wall);
-  return new Date(wallToInstant(wall, timeZone));
+  return new Date(zoneOffsets(timeZone).toUtc(wall));
 }
 
 // ---- dates ---------------------------------------------------------------------------------

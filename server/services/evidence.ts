@@ -44,7 +44,7 @@ async function writable(ctx: Ctx, actor: Actor, contractId: number): Promise<voi
 /** Runs `fn` in one transaction on a contract the actor may write. */
 async function writeTx<T>(ctx: Ctx, actor: Actor, contractId: number, fn: (t: Transaction, bundle: ContractBundle) => Promise<T>): Promise<T> {
   requireRole(actor, 'admin', 'manager');
-  await loadVisibleBundle(ctx, actor, contractId);
+  // Visibility is checked again on the bundle read inside the transaction (the one that counts).
   return ctx.db.sequelize.transaction(async (t) => fn(t, await loadVisibleBundle(ctx, actor, contractId, t)));
 }
 
@@ -995,7 +995,9 @@ export async function detect(
     return cal;
   };
   const hours = policy?.workingHours ?? DEFAULT_WORKING_HOURS;
-  const events = ((await m.Event.findAll({ where: { contractId, status: 'active' }, raw: true, transaction: t })) as unknown as EventRow[]).map(
+  // Events feed the event detector and per-incident reports only.
+  const needEvents = sources.includes('event') || sources.includes('report');
+  const events = (needEvents ? ((await m.Event.findAll({ where: { contractId, status: 'active' }, raw: true, transaction: t })) as unknown as EventRow[]) : []).map(
     (e): EvidenceEvent => ({ id: e.id, kind: e.kind as EventKind, externalId: e.externalId, occurredAt: new Date(e.occurredAt), title: e.title, details: parseJson(e.details, {}) }),
   );
   for (const source of sources) {
