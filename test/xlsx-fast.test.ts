@@ -56,10 +56,17 @@ const BROKEN = '无法读取 Excel 文件：文件已损坏或不是 .xlsx 格�
  * read is retried; a file that always fails still fails.
  */
 async function exceljsOutcome(read: Reader, p: string, opts: ReadOptions = {}): Promise<Outcome> {
-  for (let attempt = 1; ; attempt++) {
+  // The same race can also drop sheet entries ("没有第 4 个工作表（共 1 个）" for a 3-sheet file):
+  // such a read is retried too, and the most complete of the reads (most sheets seen) is kept.
+  const sheetsSeen = (o: Outcome) => Number(/共 (\d+) 个/.exec(o.error?.message ?? '')?.[1] ?? NaN);
+  let best: Outcome | null = null;
+  for (let attempt = 1; attempt <= 3; attempt++) {
     const out = await outcome(read, p, opts);
-    if (out.error?.message !== BROKEN || attempt === 3) return out;
+    const missingSheet = !Number.isNaN(sheetsSeen(out));
+    if (out.error?.message !== BROKEN && !missingSheet) return out;
+    if (!best || best.error?.message === BROKEN || (missingSheet && sheetsSeen(out) > sheetsSeen(best))) best = out;
   }
+  return best as Outcome;
 }
 
 /** Asserts that the fast reader and the exceljs reader give the same outcome; returns it. */
