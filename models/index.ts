@@ -58,6 +58,8 @@ export interface ContractRow {
   interviewsBeforeTermination: number;
   objectionWindowDays: number;
   createdBy: number | null;
+  /** the bureau contract manager (采购人) responsible for it */
+  managerId: number | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -75,6 +77,13 @@ export interface PeriodRow {
   templateVersion: number;
   signedBy: number | null;
   signedAt: Date | null;
+  publishedAt: Date | null;
+  publishedBy: number | null;
+  /** last day (inclusive, contract calendar) on which the vendor may object */
+  objectionDeadline: string | null;
+  /** the vendor confirmed it has no (further) objection */
+  acknowledgedAt: Date | null;
+  acknowledgedBy: number | null;
   version: number;
 }
 export type PaymentStatus = 'pending' | 'invoiced' | 'paid';
@@ -159,6 +168,74 @@ export interface PenaltyRow {
   withdrawnBy: number | null;
   withdrawnAt: Date | null;
   createdAt: Date;
+}
+export interface FileRow {
+  id: number;
+  contractId: number;
+  sha256: string;
+  name: string;
+  size: number;
+  mime: string;
+  uploadedBy: number | null;
+  createdAt: Date;
+}
+export type ObjectionStatus = 'open' | 'upheld' | 'reduced' | 'withdrawn';
+export interface ObjectionRow {
+  id: number;
+  contractId: number;
+  periodNumber: number;
+  lineId: number;
+  reason: string;
+  attachments: string;
+  status: ObjectionStatus;
+  filedBy: number | null;
+  decision: 'uphold' | 'reduce' | 'withdraw' | null;
+  resolutionReason: string | null;
+  resolvedBy: number | null;
+  resolvedAt: Date | null;
+  /** hundredths of a unit, as on the ledger line */
+  originalUnits: number;
+  resolvedUnits: number | null;
+  replacementLineId: number | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export interface InterviewRow {
+  id: number;
+  contractId: number;
+  periodNumber: number;
+  date: string;
+  attendees: string;
+  outcome: string;
+  recordedBy: number | null;
+  createdAt: Date;
+}
+export interface NotificationRow {
+  id: number;
+  userId: number;
+  contractId: number | null;
+  kind: string;
+  message: string;
+  link: string | null;
+  readAt: Date | null;
+  createdAt: Date;
+}
+export type SubmissionKind = 'report_submission' | 'inspection_run' | 'person';
+export interface EvidenceSubmissionRow {
+  id: number;
+  contractId: number;
+  kind: SubmissionKind;
+  payload: string;
+  attachments: string;
+  status: 'pending' | 'confirmed' | 'rejected';
+  submittedBy: number | null;
+  reviewNote: string | null;
+  reviewedBy: number | null;
+  reviewedAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
 }
 export interface AuditRow {
   id: number;
@@ -319,6 +396,11 @@ export interface Models {
   Person: M<PersonRow>;
   Event: M<EventRow>;
   ImportMapping: M<ImportMappingRow>;
+  File: M<FileRow>;
+  Objection: M<ObjectionRow>;
+  Interview: M<InterviewRow>;
+  Notification: M<NotificationRow>;
+  EvidenceSubmission: M<EvidenceSubmissionRow>;
 }
 
 const pk = { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true };
@@ -382,6 +464,7 @@ export function defineModels(sequelize: Sequelize): Models {
       interviewsBeforeTermination: { type: DataTypes.INTEGER, allowNull: false },
       objectionWindowDays: { type: DataTypes.INTEGER, allowNull: false },
       createdBy: DataTypes.INTEGER,
+      managerId: DataTypes.INTEGER,
       version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
     }, opts('contracts')),
     Period: d<PeriodRow>('Period', {
@@ -396,6 +479,11 @@ export function defineModels(sequelize: Sequelize): Models {
       templateVersion: { type: DataTypes.INTEGER, allowNull: false },
       signedBy: DataTypes.INTEGER,
       signedAt: DataTypes.DATE,
+      publishedAt: DataTypes.DATE,
+      publishedBy: DataTypes.INTEGER,
+      objectionDeadline: DataTypes.DATEONLY,
+      acknowledgedAt: DataTypes.DATE,
+      acknowledgedBy: DataTypes.INTEGER,
       version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
     }, opts('periods')),
     Installment: d<InstallmentRow>('Installment', {
@@ -595,5 +683,63 @@ export function defineModels(sequelize: Sequelize): Models {
       kind: { type: DataTypes.STRING(30), allowNull: false },
       mapping: { type: DataTypes.TEXT, allowNull: false },
     }, opts('import_mappings')),
+    File: d<FileRow>('File', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      sha256: { type: DataTypes.STRING(64), allowNull: false },
+      name: { type: DataTypes.STRING(255), allowNull: false },
+      size: { type: DataTypes.INTEGER, allowNull: false },
+      mime: { type: DataTypes.STRING(100), allowNull: false },
+      uploadedBy: DataTypes.INTEGER,
+    }, opts('files')),
+    Objection: d<ObjectionRow>('Objection', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      periodNumber: { type: DataTypes.INTEGER, allowNull: false },
+      lineId: { type: DataTypes.INTEGER, allowNull: false },
+      reason: { type: DataTypes.TEXT, allowNull: false },
+      attachments: { type: DataTypes.TEXT, allowNull: false },
+      status: { type: DataTypes.STRING(20), allowNull: false },
+      filedBy: DataTypes.INTEGER,
+      decision: DataTypes.STRING(20),
+      resolutionReason: DataTypes.TEXT,
+      resolvedBy: DataTypes.INTEGER,
+      resolvedAt: DataTypes.DATE,
+      originalUnits: { type: DataTypes.INTEGER, allowNull: false },
+      resolvedUnits: DataTypes.INTEGER,
+      replacementLineId: DataTypes.INTEGER,
+      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    }, opts('objections')),
+    Interview: d<InterviewRow>('Interview', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      periodNumber: { type: DataTypes.INTEGER, allowNull: false },
+      date: { type: DataTypes.DATEONLY, allowNull: false },
+      attendees: { type: DataTypes.TEXT, allowNull: false },
+      outcome: { type: DataTypes.TEXT, allowNull: false },
+      recordedBy: DataTypes.INTEGER,
+    }, opts('interviews')),
+    Notification: d<NotificationRow>('Notification', {
+      id: pk,
+      userId: { type: DataTypes.INTEGER, allowNull: false },
+      contractId: DataTypes.INTEGER,
+      kind: { type: DataTypes.STRING(40), allowNull: false },
+      message: { type: DataTypes.TEXT, allowNull: false },
+      link: DataTypes.STRING(500),
+      readAt: DataTypes.DATE,
+    }, opts('notifications')),
+    EvidenceSubmission: d<EvidenceSubmissionRow>('EvidenceSubmission', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      kind: { type: DataTypes.STRING(30), allowNull: false },
+      payload: { type: DataTypes.TEXT, allowNull: false },
+      attachments: { type: DataTypes.TEXT, allowNull: false },
+      status: { type: DataTypes.STRING(20), allowNull: false },
+      submittedBy: DataTypes.INTEGER,
+      reviewNote: DataTypes.TEXT,
+      reviewedBy: DataTypes.INTEGER,
+      reviewedAt: DataTypes.DATE,
+      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    }, opts('evidence_submissions')),
   };
 }

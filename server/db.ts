@@ -9,6 +9,7 @@ import * as m001 from '../models/migrations/001-core';
 import * as m002 from '../models/migrations/002-template-v1';
 import * as m003 from '../models/migrations/003-evidence';
 import * as m004 from '../models/migrations/004-one-active-line-per-evidence';
+import * as m005 from '../models/migrations/005-workflow';
 
 export interface Database {
   sequelize: Sequelize;
@@ -24,6 +25,7 @@ const MIGRATIONS: [string, Migration][] = [
   ['002-template-v1', m002],
   ['003-evidence', m003],
   ['004-one-active-line-per-evidence', m004],
+  ['005-workflow', m005],
 ];
 
 export function openDatabase(url: string, opts: { logging?: boolean } = {}): Database {

@@ -1,6 +1,6 @@
 // The JSON API end to end, on SQLite and (when TEST_DATABASE_URL is set) PostgreSQL.
 import { expect } from 'chai';
-import { auth, describeEachDb, PASSWORD, seed002Contract, TestEnv } from './helpers';
+import { auth, describeEachDb, PASSWORD, publishAndSign, seed002Contract, TestEnv } from './helpers';
 
 async function counts(env: TestEnv) {
   const m = env.db.models;
@@ -169,7 +169,9 @@ describeEachDb('API', (get) => {
       expect(single.status).to.equal(201);
       expect(single.body).to.include({ rule: '4a', points: '0.30' });
 
-      const sc = await env.api.get(`/api/v1/contracts/${contractId}/periods/1/scorecard`).set(auth(env.tokens.vendor));
+      // a draft is the bureau's own: the vendor sees the period once it is published
+      expect((await env.api.get(`/api/v1/contracts/${contractId}/periods/1/scorecard`).set(auth(env.tokens.vendor))).status).to.equal(404);
+      const sc = await env.api.get(`/api/v1/contracts/${contractId}/periods/1/scorecard`).set(auth(env.tokens.manager));
       expect(sc.status).to.equal(200);
       expect(sc.body.status).to.equal('draft');
       expect(sc.body.templateVersion).to.equal(1);
@@ -245,7 +247,7 @@ describeEachDb('API', (get) => {
       expect(sc.body.score).to.equal('98.70');
       const again = await env.api.post(`/api/v1/contracts/${contractId}/ledger/${lineId}/withdraw`).set(auth(env.tokens.manager)).send({ reason: 'again' });
       expect(again.status).to.equal(409);
-      const all = await env.api.get(`/api/v1/contracts/${contractId}/ledger?period=1`).set(auth(env.tokens.vendor));
+      const all = await env.api.get(`/api/v1/contracts/${contractId}/ledger?period=1`).set(auth(env.tokens.manager));
       const line = all.body.find((l: { id: number }) => l.id === lineId);
       expect(line).to.include({ status: 'withdrawn' });
       const stored = await env.db.models.LedgerLine.count({ where: { id: lineId } });
@@ -388,7 +390,7 @@ describeEachDb('API', (get) => {
     it('locks a signed period: no new lines, ratings or withdrawals (409)', async () => {
       const env = get();
       const lines = await env.api.get(`/api/v1/contracts/${contractId}/ledger?period=2&status=active`).set(auth(env.tokens.manager));
-      const sign = await env.api.post(`/api/v1/contracts/${contractId}/periods/2/sign`).set(auth(env.tokens.manager));
+      const sign = await publishAndSign(env, contractId, 2);
       expect(sign.status, JSON.stringify(sign.body)).to.equal(200);
       expect(sign.body.status).to.equal('signed');
       expect((await env.api.post(`/api/v1/contracts/${contractId}/periods/2/sign`).set(auth(env.tokens.manager))).status).to.equal(409);
@@ -418,7 +420,7 @@ describeEachDb('API', (get) => {
       const noDate = await env.api.put(url).set(auth(env.tokens.finance)).send({ paymentStatus: 'invoiced' });
       expect(noDate.status).to.equal(400);
       expect(noDate.body.error.details[0].path).to.equal('invoiceDate');
-      await env.api.post(`/api/v1/contracts/${contractId}/periods/1/sign`).set(auth(env.tokens.manager)).expect(200);
+      expect((await publishAndSign(env, contractId, 1)).status).to.equal(200);
       const backwards = await env.api.put(url).set(auth(env.tokens.finance)).send({ paymentStatus: 'paid', invoiceDate: '2026-05-10', paidDate: '2026-05-01' });
       expect(backwards.status).to.equal(400);
       const paid = await env.api.put(url).set(auth(env.tokens.finance)).send({ paymentStatus: 'paid', invoiceDate: '2026-05-10', paidDate: '2026-05-20' });

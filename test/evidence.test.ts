@@ -1,7 +1,7 @@
 // Evidence through the API: SLA policy and tickets, inspections, reports, staffing, events,
 // detection into the ledger, signed periods left alone. SQLite and PostgreSQL.
 import { expect } from 'chai';
-import { auth, describeEachDb, SEED000_POLICY, seed002Contract, TestEnv } from './helpers';
+import { auth, describeEachDb, publishAndSign, SEED000_POLICY, seed002Contract, TestEnv } from './helpers';
 
 type Line = { id: number; item: number; rule: string; units: string; points: string; period: number; status: string; source: string; sourceKey: string; trace: string[]; reason: string };
 
@@ -158,7 +158,7 @@ describeEachDb('evidence', (get) => {
       ]).expect(200);
       const before = await lines(env, cid, 'sla');
       expect(before.map((l) => l.period).sort()).to.deep.equal([1, 2]);
-      await env.api.post(cu('/periods/1/sign')).set(auth(env.tokens.manager)).expect(200);
+      expect((await publishAndSign(env, cid, 1)).status).to.equal(200);
       // Generous limits: nothing breaches any more, but the signed period keeps its line.
       const res = await env.api.put(cu('/sla-policy')).set(auth(env.tokens.manager))
         .send({ ...SEED000_POLICY, levels: SEED000_POLICY.levels.map((l) => ({ ...l, responseMinutes: 3000, resolutionMinutes: 6000 })) });
@@ -247,7 +247,7 @@ describeEachDb('evidence', (get) => {
       const findings = ls.filter((l) => l.rule === '5c');
       // 11-06 08:50 + 240 working min = 12:50, handled 16:00: late; 11-07 never handled: late.
       expect(findings).to.have.length(2);
-      const sc = await get().api.get(url('/periods/1/scorecard')).set(auth(get().tokens.vendor));
+      const sc = await get().api.get(url('/periods/1/scorecard')).set(auth(get().tokens.manager));
       const item5 = sc.body.items.find((i: { number: number }) => i.number === 5);
       expect(item5.deduction).to.equal('0.90');
       expect(item5.lines.every((l: { trace: string[] }) => l.trace.length > 0)).to.equal(true);

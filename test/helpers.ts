@@ -136,3 +136,10 @@ export const SEED000_POLICY = {
     { code: 'P1', responseMinutes: 5, resolutionMinutes: 120, clock: 'calendar' },
   ],
 };
+
+/** Publishes a period and signs it at once (the manager confirms signing inside the objection window). */
+export async function publishAndSign(env: TestEnv, contractId: number, period: number, token = env.tokens.manager) {
+  const pub = await env.api.post(`/api/v1/contracts/${contractId}/periods/${period}/publish`).set(auth(token));
+  if (pub.status !== 200) return pub;
+  return env.api.post(`/api/v1/contracts/${contractId}/periods/${period}/sign`).set(auth(token)).send({ confirmEarly: true });
+}

@@ -15,6 +15,9 @@ import * as ledger from '../services/ledger';
 import * as templates from '../services/templates';
 import * as users from '../services/users';
 import * as vendors from '../services/vendors';
+import * as workflow from '../services/workflow';
+import * as inbox from '../services/inbox';
+import * as submissions from '../services/submissions';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -39,6 +42,14 @@ function intParam(req: Request, name: string): number {
   const n = Number(raw);
   if (!/^\d{1,9}$/.test(String(raw)) || n < 1) throw invalidField(name, `${name} 必须是正整数`);
   return n;
+}
+
+/** Sends a stored attachment as a download (never rendered inline: it is user-supplied). */
+export function sendStoredFile(res: Response, file: { name: string; mime: string }, p: string): void {
+  res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.type('application/octet-stream');
+  res.sendFile(p);
 }
 
 function bearer(req: Request): string | null {
@@ -78,6 +89,28 @@ export function apiRouter(ctx: Ctx): Router {
     }, (e) => next(e));
   };
 
+  /** multipart field `file`: an attachment; the temporary file is removed once stored. */
+  const attach: RequestHandler = (req, res, next) => {
+    try {
+      intParam(req, 'id');
+    } catch (e) {
+      return next(e);
+    }
+    contracts.getContract(ctx, me(req), intParam(req, 'id')).then(() => {
+      fs.mkdirSync(tmpDir, { recursive: true });
+      uploader.single('file')(req, res, (err?: unknown) => {
+        if (err) {
+          if (req.file) fs.rm(req.file.path, { force: true }, () => undefined);
+          return next(err);
+        }
+        res.on('finish', () => {
+          if (req.file) fs.rm(req.file.path, { force: true }, () => undefined);
+        });
+        next();
+      });
+    }, next);
+  };
+
   r.post('/auth/token', h((req) => users.issueToken(ctx, req.body)));
 
   // Everything below needs a valid bearer token.
@@ -114,7 +147,7 @@ export function apiRouter(ctx: Ctx): Router {
 
   r.get('/contracts', h((req) => contracts.listContracts(ctx, me(req))));
   r.post('/contracts', h((req) => contracts.createContract(ctx, me(req), req.body), 201));
-  r.get('/contracts/:id', h((req) => contracts.getContract(ctx, me(req), intParam(req, 'id'))));
+  r.get('/contracts/:id', h((req) => workflow.getContractStanding(ctx, me(req), intParam(req, 'id'))));
 
   r.get('/contracts/:id/ledger', h((req) => ledger.listLines(ctx, me(req), intParam(req, 'id'), req.query)));
   r.post('/contracts/:id/ledger', h((req) => ledger.addLine(ctx, me(req), intParam(req, 'id'), req.body), 201));
@@ -135,8 +168,33 @@ export function apiRouter(ctx: Ctx): Router {
 
   r.get('/contracts/:id/periods/:n/scorecard', h((req) =>
     assessment.getScorecard(ctx, me(req), intParam(req, 'id'), intParam(req, 'n'))));
-  r.post('/contracts/:id/periods/:n/sign', h((req) =>
-    assessment.signPeriod(ctx, me(req), intParam(req, 'id'), intParam(req, 'n'))));
+  // ---- the sign-off workflow
+  const pn = (req: Request) => [intParam(req, 'id'), intParam(req, 'n')] as const;
+  r.post('/contracts/:id/periods/:n/publish', h((req) => workflow.publishPeriod(ctx, me(req), ...pn(req))));
+  r.post('/contracts/:id/periods/:n/acknowledge', h((req) => workflow.acknowledgePeriod(ctx, me(req), ...pn(req))));
+  r.post('/contracts/:id/periods/:n/sign', h((req) => workflow.signPeriod(ctx, me(req), ...pn(req), req.body)));
+  r.get('/contracts/:id/periods/:n/reopen-preview', h((req) => workflow.reopenPreview(ctx, me(req), ...pn(req))));
+  r.post('/contracts/:id/periods/:n/reopen', h((req) => workflow.reopenPeriod(ctx, me(req), ...pn(req), req.body)));
+  r.get('/contracts/:id/objections', h((req) => workflow.listObjections(ctx, me(req), intParam(req, 'id'), req.query)));
+  r.post('/contracts/:id/ledger/:lineId/objections', h((req) =>
+    workflow.fileObjection(ctx, me(req), intParam(req, 'id'), intParam(req, 'lineId'), req.body), 201));
+  r.get('/objections/:id', h((req) => workflow.getObjection(ctx, me(req), intParam(req, 'id'))));
+  r.post('/objections/:id/resolve', h((req) => workflow.resolveObjection(ctx, me(req), intParam(req, 'id'), req.body)));
+  r.get('/contracts/:id/interviews', h((req) => workflow.listInterviews(ctx, me(req), intParam(req, 'id'))));
+  r.post('/contracts/:id/interviews', h((req) => workflow.recordInterview(ctx, me(req), intParam(req, 'id'), req.body), 201));
+
+  // ---- notifications, attachments, evidence the vendor submits
+  r.get('/notifications', h((req) => inbox.listNotifications(ctx, me(req), req.query)));
+  r.post('/notifications/read-all', h((req) => inbox.markRead(ctx, me(req), null)));
+  r.post('/notifications/:id/read', h((req) => inbox.markRead(ctx, me(req), intParam(req, 'id'))));
+  r.post('/contracts/:id/files', attach, h((req) => inbox.saveFile(ctx, me(req), intParam(req, 'id'), req.file), 201));
+  r.get('/files/:id', (req, res, next) => {
+    inbox.openFile(ctx, me(req), intParam(req, 'id')).then(({ file, path: p }) => sendStoredFile(res, file, p), next);
+  });
+  r.get('/contracts/:id/submissions', h((req) => submissions.listSubmissions(ctx, me(req), intParam(req, 'id'), req.query)));
+  r.post('/contracts/:id/submissions', h((req) => submissions.submitEvidence(ctx, me(req), intParam(req, 'id'), req.body), 201));
+  r.post('/contracts/:id/submissions/:sid/review', h((req) =>
+    submissions.reviewSubmission(ctx, me(req), intParam(req, 'id'), intParam(req, 'sid'), req.body)));
   r.get('/contracts/:id/payments', h((req) => assessment.getPayments(ctx, me(req), intParam(req, 'id'))));
   r.put('/contracts/:id/installments/:n/payment-status', h((req) =>
     assessment.setPaymentStatus(ctx, me(req), intParam(req, 'id'), intParam(req, 'n'), req.body)));

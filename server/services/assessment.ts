@@ -1,5 +1,5 @@
 // Scorecards and payments: load the data, call the pure functions in scoring/, serialise.
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, Transaction } from 'sequelize';
 import { InstallmentRow, PenaltyRow, PeriodRow } from '../../models';
 import { formatExact, formatPoints, formatYuan, parseDecimal } from '../../scoring/decimal';
 import { computePayments, formatFactor } from '../../scoring/payments';
@@ -32,7 +32,7 @@ interface RatingRecord extends ScoredRating {
 }
 
 // Plain SQL for the hot path: the scorecard of a period with tens of thousands of lines.
-async function activeLines(ctx: Ctx, contractId: number, period?: number): Promise<LineRecord[]> {
+async function activeLines(ctx: Ctx, contractId: number, period?: number, transaction?: Transaction): Promise<LineRecord[]> {
   const sql =
     'SELECT id, period_number AS "periodNumber", item_number AS "itemNumber", rule_code AS "ruleCode", units, points, ' +
     'reason, occurred_at AS "occurredAt", evidence, source, source_key AS "sourceKey", trace, recorded_by AS "recordedBy", created_at AS "createdAt", status ' +
@@ -42,10 +42,11 @@ async function activeLines(ctx: Ctx, contractId: number, period?: number): Promi
   return ctx.db.sequelize.query<LineRecord>(sql, {
     type: QueryTypes.SELECT,
     replacements: { contractId, period: period ?? null },
+    transaction,
   });
 }
 
-async function activeRatings(ctx: Ctx, contractId: number, period?: number): Promise<RatingRecord[]> {
+async function activeRatings(ctx: Ctx, contractId: number, period?: number, transaction?: Transaction): Promise<RatingRecord[]> {
   const sql =
     'SELECT id, period_number AS "periodNumber", item_number AS "itemNumber", level, rater, note, created_at AS "createdAt", status ' +
     `FROM ratings WHERE contract_id = :contractId AND status = 'active'` +
@@ -54,6 +55,7 @@ async function activeRatings(ctx: Ctx, contractId: number, period?: number): Pro
   return ctx.db.sequelize.query<RatingRecord>(sql, {
     type: QueryTypes.SELECT,
     replacements: { contractId, period: period ?? null },
+    transaction,
   });
 }
 
@@ -118,13 +120,16 @@ function findPeriod(bundle: ContractBundle, n: number): PeriodRow {
   return period;
 }
 
-export async function getScorecard(ctx: Ctx, actor: Actor, contractId: number, periodNumber: number) {
-  const bundle = await loadVisibleBundle(ctx, actor, contractId);
+export async function getScorecard(ctx: Ctx, actor: Actor, contractId: number, periodNumber: number, t?: Transaction) {
+  const bundle = await loadVisibleBundle(ctx, actor, contractId, t);
   const period = findPeriod(bundle, periodNumber);
+  if (actor.role === 'vendor' && period.status === 'draft') {
+    throw notFound(`考核期 ${periodNumber} 的评分尚未发布`);
+  }
   const template = await loadTemplate(ctx, period.templateVersion);
   const [lines, ratings] = await Promise.all([
-    activeLines(ctx, contractId, periodNumber),
-    activeRatings(ctx, contractId, periodNumber),
+    activeLines(ctx, contractId, periodNumber, t),
+    activeRatings(ctx, contractId, periodNumber, t),
   ]);
   for (const l of lines) {
     l.units = Number(l.units);
@@ -135,11 +140,11 @@ export async function getScorecard(ctx: Ctx, actor: Actor, contractId: number, p
 }
 
 /** Each period's capped total deduction (hundredths), from all active lines and ratings. */
-async function periodDeductions(ctx: Ctx, bundle: ContractBundle) {
+export async function periodDeductions(ctx: Ctx, bundle: ContractBundle, t?: Transaction) {
   const contractId = bundle.contract.id;
-  const [lines, ratings] = await Promise.all([activeLines(ctx, contractId), activeRatings(ctx, contractId)]);
+  const [lines, ratings] = await Promise.all([activeLines(ctx, contractId, undefined, t), activeRatings(ctx, contractId, undefined, t)]);
   const out = new Map<number, number>();
-  const scores: { number: number; status: string; score: string; totalDeduction: string; interviewRequired: boolean }[] = [];
+  const scores: { number: number; label: string; status: string; score: string; totalDeduction: string; interviewRequired: boolean }[] = [];
   for (const period of bundle.periods) {
     const template = await loadTemplate(ctx, period.templateVersion);
     const pl = lines
@@ -150,6 +155,7 @@ async function periodDeductions(ctx: Ctx, bundle: ContractBundle) {
     out.set(period.number, sc.totalDeduction);
     scores.push({
       number: period.number,
+      label: period.label,
       status: period.status,
       score: formatPoints(sc.score),
       totalDeduction: formatPoints(sc.totalDeduction),
@@ -159,10 +165,10 @@ async function periodDeductions(ctx: Ctx, bundle: ContractBundle) {
   return { deductions: out, scores };
 }
 
-export async function getPayments(ctx: Ctx, actor: Actor, contractId: number) {
-  const bundle = await loadVisibleBundle(ctx, actor, contractId);
-  const { deductions, scores } = await periodDeductions(ctx, bundle);
-  const penalties = (await ctx.db.models.Penalty.findAll({ where: { contractId }, raw: true })) as unknown as PenaltyRow[];
+export async function getPayments(ctx: Ctx, actor: Actor, contractId: number, t?: Transaction) {
+  const bundle = await loadVisibleBundle(ctx, actor, contractId, t);
+  const { deductions, scores } = await periodDeductions(ctx, bundle, t);
+  const penalties = (await ctx.db.models.Penalty.findAll({ where: { contractId }, raw: true, transaction: t })) as unknown as PenaltyRow[];
   const approved = penalties.filter((p) => p.status === 'approved');
   const pending = penalties.filter((p) => p.status === 'proposed');
   const schedule = computePayments(
@@ -218,44 +224,6 @@ export async function getPayments(ctx: Ctx, actor: Actor, contractId: number) {
       uncollected: formatYuan(schedule.totals.uncollected),
     },
   };
-}
-
-/** The bureau signs a period: from then on it is locked and its lines never change. */
-export async function signPeriod(ctx: Ctx, actor: Actor, contractId: number, periodNumber: number) {
-  requireRole(actor, 'admin', 'manager');
-  const bundle = await loadVisibleBundle(ctx, actor, contractId);
-  const period = findPeriod(bundle, periodNumber);
-  const { Period } = ctx.db.models;
-  const before = serializePeriod(period);
-  const signed = await ctx.db.sequelize.transaction(async (t) => {
-    // The evidence is examined once more before the period is frozen (open tickets whose
-    // deadline has passed, reports now overdue ...), so nothing due is left out of it.
-    if (ctx.db.dialect === 'postgres') {
-      // All of the contract's periods, in number order (the order every transaction reads them
-      // in): two signers queue here instead of deadlocking; a second signer of the same period
-      // then finds it signed (409).
-      await Period.findAll({ where: { contractId }, order: [['number', 'ASC']], lock: t.LOCK.UPDATE, transaction: t });
-    }
-    if (['draft', 'published'].includes(period.status)) {
-      await detect(ctx, t, actor, await loadVisibleBundle(ctx, actor, contractId, t), ALL_SOURCES);
-    }
-    const [n] = await Period.update(
-      { status: 'signed', signedBy: actor.id || null, signedAt: new Date(), version: period.version + 1 },
-      { where: { id: period.id, status: ['draft', 'published'] }, transaction: t },
-    );
-    if (n !== 1) throw conflict(`考核期 ${periodNumber} 已签署或已锁定`);
-    const row = (await Period.findByPk(period.id, { raw: true, transaction: t })) as unknown as PeriodRow;
-    await audit(ctx, t, actor, {
-      action: 'period.sign',
-      entity: 'period',
-      entityId: period.id,
-      contractId,
-      before,
-      after: serializePeriod(row),
-    });
-    return row;
-  });
-  return serializePeriod(signed);
 }
 
 const paymentStatusSchema = Joi.object({

@@ -15,6 +15,12 @@ export interface Actor {
 export interface Ctx {
   db: Database;
   config: Config;
+  /** the time "now" (tests move it to exercise the objection window); the system clock by default */
+  clock?: () => Date;
+}
+
+export function now(ctx: Ctx): Date {
+  return ctx.clock ? ctx.clock() : new Date();
 }
 
 /** The system itself (migrations, first-start bootstrap, CLI). */

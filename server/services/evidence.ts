@@ -42,9 +42,16 @@ async function writable(ctx: Ctx, actor: Actor, contractId: number): Promise<voi
 }
 
 /** Runs `fn` in one transaction on a contract the actor may write. */
-async function writeTx<T>(ctx: Ctx, actor: Actor, contractId: number, fn: (t: Transaction, bundle: ContractBundle) => Promise<T>): Promise<T> {
+async function writeTx<T>(
+  ctx: Ctx,
+  actor: Actor,
+  contractId: number,
+  fn: (t: Transaction, bundle: ContractBundle) => Promise<T>,
+  outer?: Transaction,
+): Promise<T> {
   requireRole(actor, 'admin', 'manager');
   // Visibility is checked again on the bundle read inside the transaction (the one that counts).
+  if (outer) return fn(outer, await loadVisibleBundle(ctx, actor, contractId, outer));
   return ctx.db.sequelize.transaction(async (t) => fn(t, await loadVisibleBundle(ctx, actor, contractId, t)));
 }
 
@@ -544,7 +551,7 @@ export interface RunInput {
   findings: { description: string; handledAt: Date | null }[];
 }
 
-const runSchema = Joi.object({
+export const runSchema = Joi.object({
   planId: Joi.number().integer().min(1).required(),
   externalId: Joi.alternatives().try(Joi.string().trim().max(100), Joi.number()).custom((v) => String(v)).allow(null, ''),
   performedAt: instant().required(),
@@ -585,7 +592,8 @@ function serializeRun(r: InspectionRunRow) {
   };
 }
 
-export async function recordInspection(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+/** `outer`: run inside the caller's transaction (a vendor's submission being confirmed). */
+export async function recordInspection(ctx: Ctx, actor: Actor, contractId: number, body: unknown, outer?: Transaction) {
   await writable(ctx, actor, contractId);
   const input = validate<RunInput>(runSchema, body);
   const plan = (await ctx.db.models.InspectionPlan.findOne({ where: { id: input.planId, contractId }, raw: true })) as unknown as InspectionPlanRow | null;
@@ -607,7 +615,7 @@ export async function recordInspection(ctx: Ctx, actor: Actor, contractId: numbe
     await audit(ctx, t, actor, { action: old ? 'inspection.update' : 'inspection.record', entity: 'inspection_run', entityId: run.id, contractId, before: old ? serializeRun(old) : null, after: run });
     const detection = await detect(ctx, t, actor, bundle, ['inspection']);
     return { ...run, detection };
-  });
+  }, outer);
 }
 
 export async function listInspections(ctx: Ctx, actor: Actor, contractId: number, query: unknown) {
@@ -661,7 +669,7 @@ export interface SubmissionInput {
   externalId: string | null;
 }
 
-const submissionSchema = Joi.object({
+export const submissionSchema = Joi.object({
   planId: Joi.number().integer().min(1).required(),
   covers: Joi.string().trim().min(1).max(40).required(),
   submittedAt: instant().required(),
@@ -703,7 +711,8 @@ export function submissionRow(contractId: number, s: SubmissionInput) {
   };
 }
 
-export async function submitReport(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+/** `outer`: run inside the caller's transaction (a vendor's submission being confirmed). */
+export async function submitReport(ctx: Ctx, actor: Actor, contractId: number, body: unknown, outer?: Transaction) {
   await writable(ctx, actor, contractId);
   const input = validate<SubmissionInput>(submissionSchema, body);
   const plan = (await ctx.db.models.ReportPlan.findOne({ where: { id: input.planId, contractId }, raw: true })) as unknown as ReportPlanRow | null;
@@ -726,7 +735,7 @@ export async function submitReport(ctx: Ctx, actor: Actor, contractId: number, b
     await audit(ctx, t, actor, { action: 'report.submit', entity: 'report_submission', entityId: sub.id, contractId, before: old ? serializeSubmission(old) : null, after: sub });
     const detection = await detect(ctx, t, actor, bundle, ['report']);
     return { ...sub, detection };
-  });
+  }, outer);
 }
 
 export async function listReportSubmissions(ctx: Ctx, actor: Actor, contractId: number) {
@@ -780,7 +789,7 @@ export async function listPositions(ctx: Ctx, actor: Actor, contractId: number) 
 /** A roster entry as written: the detector's Person, keyed by the bureau's own id. */
 export type PersonInput = Omit<Person, 'id'> & { externalId: string };
 
-const personSchema = Joi.object({
+export const personSchema = Joi.object({
   externalId: Joi.alternatives().try(Joi.string().trim().min(1).max(100), Joi.number()).custom((v) => String(v)).required(),
   name: Joi.string().trim().min(1).max(100).required(),
   role: Joi.string().trim().min(1).max(100).required(),
@@ -813,7 +822,8 @@ function serializePerson(p: PersonRow) {
   };
 }
 
-export async function upsertPeople(ctx: Ctx, actor: Actor, contractId: number, body: unknown) {
+/** `outer`: run inside the caller's transaction (a vendor's submission being confirmed). */
+export async function upsertPeople(ctx: Ctx, actor: Actor, contractId: number, body: unknown, outer?: Transaction) {
   await writable(ctx, actor, contractId);
   const list = Array.isArray(body) ? body : [body];
   if (list.length === 0 || list.length > 2000) throw badRequest('每次提交 1 到 2000 人', [{ path: '(body)', message: '数量超出范围' }]);
@@ -834,7 +844,7 @@ export async function upsertPeople(ctx: Ctx, actor: Actor, contractId: number, b
     await audit(ctx, t, actor, { action: 'people.upsert', entity: 'person', contractId, after: { ...counts, people: people.map((p) => p.externalId) } });
     const detection = await detect(ctx, t, actor, bundle, ['staffing']);
     return { ...counts, detection };
-  });
+  }, outer);
 }
 
 export async function writePeople(ctx: Ctx, t: Transaction, contractId: number, people: PersonInput[]) {

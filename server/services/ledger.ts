@@ -155,22 +155,89 @@ export async function withdrawLine(ctx: Ctx, actor: Actor, contractId: number, l
     if (!before) throw notFound('扣分记录不存在');
     await writablePeriod(ctx, t, contractId, before.periodNumber);
     if (before.status !== 'active') throw conflict('该扣分记录已撤销');
-    const [n] = await LedgerLine.update(
-      { status: 'withdrawn', withdrawnReason: reason, withdrawnBy: actor.id || null, withdrawnAt: new Date(), version: before.version + 1 },
-      { where: { id: lineId, version: before.version, status: 'active' }, transaction: t },
-    );
-    if (n !== 1) throw conflict('该扣分记录已被他人修改，请刷新后重试');
-    const after = (await LedgerLine.findByPk(lineId, { raw: true, transaction: t })) as unknown as LedgerLineRow;
-    await audit(ctx, t, actor, {
-      action: 'ledger.withdraw',
-      entity: 'ledger_line',
-      entityId: lineId,
-      contractId,
-      before: serializeLine(before),
-      after: serializeLine(after),
-    });
-    return serializeLine(after);
+    if (await ctx.db.models.Objection.count({ where: { lineId, status: 'open' }, transaction: t })) {
+      throw conflict('服务商对该扣分记录提出了异议，请在异议处理中撤销', [{ path: 'lineId', message: '有未处理的异议' }]);
+    }
+    return serializeLine(await withdrawLineInTx(ctx, t, actor, before, reason));
   });
+}
+
+/**
+ * Replaces an active line by one with fewer units (an objection reduced it): the old line is
+ * withdrawn with the reason, the new one keeps item, rule, evidence and trace and says why.
+ * Runs inside the caller's transaction; the caller has checked the period is writable.
+ */
+export async function reduceLineInTx(
+  ctx: Ctx,
+  t: Transaction,
+  actor: Actor,
+  before: LedgerLineRow,
+  unitsH: number,
+  reason: string,
+): Promise<LedgerLineRow> {
+  const { LedgerLine } = ctx.db.models;
+  const bundle = await loadVisibleBundle(ctx, actor, before.contractId, t);
+  const template = await periodTemplate(ctx, bundle, before.periodNumber);
+  const { rule } = findRule(template, before.itemNumber, before.ruleCode);
+  if (!rule) throw conflict(`第 ${before.itemNumber} 项没有规则 ${before.ruleCode}`);
+  if (unitsH <= 0 || unitsH >= Number(before.units)) {
+    throw invalidField('units', `核减后的数量必须大于 0 且小于原数量 ${formatUnits(Number(before.units))}`);
+  }
+  if (rule.wholeUnits && unitsH % 100 !== 0) throw invalidField('units', `规则 ${rule.code} 按整数计数（每${rule.unit}），数量必须是正整数`);
+  const [n] = await LedgerLine.update(
+    { status: 'withdrawn', withdrawnReason: `异议核减：${reason}`, withdrawnBy: actor.id || null, withdrawnAt: new Date(), version: before.version + 1 },
+    { where: { id: before.id, version: before.version, status: 'active' }, transaction: t },
+  );
+  if (n !== 1) throw conflict('该扣分记录已被他人修改，请刷新后重试');
+  const row = await LedgerLine.create(
+    {
+      contractId: before.contractId,
+      periodNumber: before.periodNumber,
+      itemNumber: before.itemNumber,
+      ruleCode: before.ruleCode,
+      units: unitsH,
+      points: linePoints(rule, unitsH),
+      reason: `${before.reason}（异议核减：${reason}）`,
+      occurredAt: before.occurredAt,
+      evidence: before.evidence,
+      source: 'objection',
+      sourceKey: null,
+      trace: before.trace,
+      recordedBy: actor.id || null,
+      status: 'active',
+    },
+    { transaction: t },
+  );
+  const replacement = row.get({ plain: true }) as LedgerLineRow;
+  await audit(ctx, t, actor, {
+    action: 'ledger.reduce',
+    entity: 'ledger_line',
+    entityId: before.id,
+    contractId: before.contractId,
+    before: serializeLine(before),
+    after: serializeLine(replacement),
+  });
+  return replacement;
+}
+
+/** Withdraws an active line inside the caller's transaction (an objection was accepted). */
+export async function withdrawLineInTx(ctx: Ctx, t: Transaction, actor: Actor, before: LedgerLineRow, reason: string): Promise<LedgerLineRow> {
+  const { LedgerLine } = ctx.db.models;
+  const [n] = await LedgerLine.update(
+    { status: 'withdrawn', withdrawnReason: reason, withdrawnBy: actor.id || null, withdrawnAt: new Date(), version: before.version + 1 },
+    { where: { id: before.id, version: before.version, status: 'active' }, transaction: t },
+  );
+  if (n !== 1) throw conflict('该扣分记录已被他人修改，请刷新后重试');
+  const after = (await LedgerLine.findByPk(before.id, { raw: true, transaction: t })) as unknown as LedgerLineRow;
+  await audit(ctx, t, actor, {
+    action: 'ledger.withdraw',
+    entity: 'ledger_line',
+    entityId: before.id,
+    contractId: before.contractId,
+    before: serializeLine(before),
+    after: serializeLine(after),
+  });
+  return after;
 }
 
 const listSchema = Joi.object({
@@ -181,9 +248,14 @@ const listSchema = Joi.object({
 
 export async function listLines(ctx: Ctx, actor: Actor, contractId: number, query: unknown) {
   const q = validate<{ period?: number; item?: number; status?: string }>(listSchema, query);
-  await loadVisibleBundle(ctx, actor, contractId);
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
   const where: Record<string, unknown> = { contractId };
   if (q.period) where.periodNumber = q.period;
+  if (actor.role === 'vendor') {
+    // a vendor sees a period's lines once the period is published
+    const shown = bundle.periods.filter((p) => p.status !== 'draft').map((p) => p.number);
+    where.periodNumber = q.period ? (shown.includes(q.period) ? q.period : -1) : shown;
+  }
   if (q.item) where.itemNumber = q.item;
   if (q.status) where.status = q.status;
   const rows = (await ctx.db.models.LedgerLine.findAll({ where, order: [['id', 'ASC']], raw: true })) as unknown as LedgerLineRow[];
@@ -279,9 +351,14 @@ export async function withdrawRating(ctx: Ctx, actor: Actor, contractId: number,
 
 export async function listRatings(ctx: Ctx, actor: Actor, contractId: number, query: unknown) {
   const q = validate<{ period?: number; item?: number; status?: string }>(listSchema, query);
-  await loadVisibleBundle(ctx, actor, contractId);
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
   const where: Record<string, unknown> = { contractId };
   if (q.period) where.periodNumber = q.period;
+  if (actor.role === 'vendor') {
+    // a vendor sees a period's lines once the period is published
+    const shown = bundle.periods.filter((p) => p.status !== 'draft').map((p) => p.number);
+    where.periodNumber = q.period ? (shown.includes(q.period) ? q.period : -1) : shown;
+  }
   if (q.item) where.itemNumber = q.item;
   if (q.status) where.status = q.status;
   const rows = (await ctx.db.models.Rating.findAll({ where, order: [['id', 'ASC']], raw: true })) as unknown as RatingRow[];
