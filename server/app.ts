@@ -8,10 +8,34 @@ import { ApiError } from './errors';
 import { apiRouter } from './routes/api';
 import { openApiDocument } from './openapi';
 import { Ctx } from './services/context';
+import { mountWeb } from './web';
 
-export function createApp(db: Database, config: Config) {
-  const ctx: Ctx = { db, config };
+export interface AppOptions {
+  /** the time "now" for the workflow (tests move it through an objection window) */
+  clock?: () => Date;
+  /** failed sign-ins per address per 15 minutes (default from the configuration) */
+  loginMaxFailures?: number;
+}
+
+// Not in app.locals: those are visible to every template.
+const APPS = new WeakMap<object, { ctx: Ctx; close: () => void }>();
+
+/** The service context an app was built with (tests, the demo seeder, the CLI). */
+export function appContext(app: object): Ctx {
+  const entry = APPS.get(app);
+  if (!entry) throw new Error('not an app made by createApp');
+  return entry.ctx;
+}
+
+/** Stops the app's timers (the session store's expiry sweep); call before closing the database. */
+export function closeApp(app: object): void {
+  APPS.get(app)?.close();
+}
+
+export function createApp(db: Database, config: Config, options: AppOptions = {}) {
+  const ctx: Ctx = { db, config, clock: options.clock };
   const app = express();
+  APPS.set(app, { ctx, close: () => undefined });
   app.disable('x-powered-by');
   app.set('trust proxy', 1);
   app.use(express.json({ limit: '5mb', type: ['application/json', 'application/*+json'] }));
@@ -24,15 +48,12 @@ export function createApp(db: Database, config: Config) {
     res.json(openApiDocument);
   });
   app.use('/api/v1', apiRouter(ctx));
-  app.get('/', (_req, res) => {
-    res.type('html').send(
-      '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>运维合同履约与季度考核系统</title></head>' +
-        '<body><h1>运维合同履约与季度考核系统</h1><p>接口说明：<a href="/api/v1/openapi.json">/api/v1/openapi.json</a></p></body></html>',
-    );
-  });
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: '接口不存在', details: [] } });
   });
+  // The pages (after the API: API requests never open a session).
+  const web = mountWeb(app, ctx, { loginMaxFailures: options.loginMaxFailures });
+  APPS.set(app, { ctx, close: web.close });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     void _next;
     if (err instanceof ApiError) {

@@ -14,6 +14,10 @@ export interface Config {
   env: string;
   /** largest accepted import file, in megabytes */
   uploadMaxMb: number;
+  /** signs session cookies; several instances must share one (generated and kept in DATA_DIR when unset) */
+  sessionSecret: string | null;
+  /** failed sign-ins from one address within 15 minutes before further attempts get 429 */
+  loginMaxFailures: number;
 }
 
 export class ConfigError extends Error {}
@@ -45,5 +49,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     argon2MemoryKiB: int('ARGON2_MEMORY_KIB', env.ARGON2_MEMORY_KIB, isTest ? 1024 : 19456, 64, 4 * 1024 * 1024),
     env: env.NODE_ENV || 'development',
     uploadMaxMb: int('UPLOAD_MAX_MB', env.UPLOAD_MAX_MB, 200, 1, 2048),
+    sessionSecret: sessionSecretOf(env.SESSION_SECRET),
+    loginMaxFailures: int('LOGIN_MAX_FAILURES', env.LOGIN_MAX_FAILURES, 10, 1, 1000),
   };
+}
+
+function sessionSecretOf(v: string | undefined): string | null {
+  if (v === undefined || v === '') return null;
+  if (v.length < 32) throw new ConfigError('SESSION_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  return v;
 }

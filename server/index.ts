@@ -1,7 +1,7 @@
 // Starts the server: configuration, database (migrations run at start), first-start admin,
 // HTTP listener, graceful shutdown.
 import fs from 'node:fs';
-import { createApp } from './app';
+import { closeApp, createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db';
 import { bootstrapAdmin } from './services/users';
@@ -38,6 +38,7 @@ async function main() {
   const shutdown = (signal: string) => {
     log('shutting down', { signal });
     server.close(() => {
+      closeApp(app);
       db.close().then(() => process.exit(0), () => process.exit(1));
     });
     setTimeout(() => process.exit(1), 10000).unref();

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createApp } from '../server/app';
+import { closeApp, createApp } from '../server/app';
 import { Config, loadConfig } from '../server/config';
 import { Database, openDatabase } from '../server/db';
 import { Ctx, SYSTEM } from '../server/services/context';
@@ -85,7 +85,10 @@ export async function startEnv(target: DbTarget): Promise<TestEnv> {
     vendorId: vendor.id,
     otherVendorId: other.id,
     tokens,
-    close: () => db.close(),
+    close: async () => {
+      closeApp(app);
+      await db.close();
+    },
   };
 }
 

@@ -12,7 +12,7 @@ import { CompiledCalendar, DEFAULT_WORKING_HOURS, validateWorkingHours, WorkingI
 import { ProposedLine } from '../../scoring/detection';
 import {
   DEFAULT_ITEM_BY_TICKET_TYPE, ticketKey, detectEvents, detectInspections, detectReports, detectSlaBreaches, detectStaffing, EventKind,
-  EvidenceEvent, localClock, Person, reportSpans, SlaPolicy, suggestedPenaltyClause, TicketRecord,
+  EvidenceEvent, InspectionPlan, InspectionRun, localClock, Person, ReportPlan, ReportSubmission, reportSpans, SlaPolicy, suggestedPenaltyClause, TicketRecord,
 } from '../../scoring/detectors';
 import { evaluateTicket, formatMinutes, SlaLevel, TicketPause } from '../../scoring/sla';
 import { isRatingItem } from '../../scoring/template';
@@ -21,7 +21,8 @@ import { dateText, instantText, Joi, validate } from '../validate';
 import { Actor, audit, Ctx, iso, requireRole, sqlDate } from './context';
 import { ContractBundle, loadVisibleBundle } from './contracts';
 import { applyDetection, DetectionSource, DetectionSummary, periodSpans } from './detection';
-import { loadCalendar } from './calendar';
+import { contractCalendar, loadCalendar } from './calendar';
+import { obligations } from '../../scoring/obligations';
 import { loadTemplate } from './templates';
 
 export const sha256 = (value: unknown) => crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex');
@@ -977,6 +978,36 @@ export async function listEvents(ctx: Ctx, actor: Actor, contractId: number, que
 
 // ---- detection ----------------------------------------------------------------------------
 
+const toInspectionPlan = (p: InspectionPlanRow): InspectionPlan => ({ ...serializePlan(p) });
+const toInspectionRun = (r: InspectionRunRow): InspectionRun => ({
+  id: r.id, planId: r.planId, performedAt: new Date(r.performedAt), performer: r.performer, itemsChecked: parseJson<string[]>(r.itemsChecked, []),
+  findings: parseJson<{ description: string; handledAt: string | null }[]>(r.findings, []).map((f) => ({ description: f.description, handledAt: f.handledAt ? new Date(f.handledAt) : null })),
+});
+const toReportPlan = (p: ReportPlanRow): ReportPlan => ({ id: p.id, name: p.name, kind: p.kind, dueWorkingDays: p.dueWorkingDays, eventKinds: parseJson<string[]>(p.eventKinds, []) });
+const toReportSubmission = (s: ReportSubmissionRow): ReportSubmission => ({ id: s.id, planId: s.planId, covers: s.covers, submittedAt: new Date(s.submittedAt) });
+
+/** Reports and inspections due around today (two weeks back and ahead), with their state. */
+export async function listObligations(ctx: Ctx, actor: Actor, contractId: number, at: Date = new Date()) {
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
+  const m = ctx.db.models;
+  const [rPlans, subs, iPlans, runs] = await Promise.all([
+    m.ReportPlan.findAll({ where: { contractId, status: 'active' }, raw: true }) as unknown as Promise<ReportPlanRow[]>,
+    m.ReportSubmission.findAll({ where: { contractId }, raw: true }) as unknown as Promise<ReportSubmissionRow[]>,
+    m.InspectionPlan.findAll({ where: { contractId, status: 'active' }, raw: true }) as unknown as Promise<InspectionPlanRow[]>,
+    m.InspectionRun.findAll({ where: { contractId, performedAt: { [Op.gte]: new Date(at.getTime() - 100 * 86400_000) } }, raw: true }) as unknown as Promise<InspectionRunRow[]>,
+  ]);
+  const clock = localClock(await contractCalendar(ctx, bundle.contract));
+  return obligations(
+    {
+      contractStart: bundle.contract.startDate, contractEnd: bundle.contract.endDate,
+      reportPlans: rPlans.map(toReportPlan), submissions: subs.map(toReportSubmission),
+      inspectionPlans: iPlans.map(toInspectionPlan), runs: runs.map(toInspectionRun),
+    },
+    clock,
+    at,
+  );
+}
+
 export const ALL_SOURCES: DetectionSource[] = ['sla', 'inspection', 'report', 'staffing', 'event'];
 
 /**
@@ -1046,20 +1077,13 @@ export async function detect(
     } else if (source === 'inspection') {
       const plans = (await m.InspectionPlan.findAll({ where: { contractId, status: 'active' }, raw: true, transaction: t })) as unknown as InspectionPlanRow[];
       const runs = (await m.InspectionRun.findAll({ where: { contractId }, raw: true, transaction: t })) as unknown as InspectionRunRow[];
-      proposed = detectInspections(
-        plans.map((p) => ({ ...serializePlan(p) })),
-        runs.map((r) => ({
-          id: r.id, planId: r.planId, performedAt: new Date(r.performedAt), performer: r.performer, itemsChecked: parseJson<string[]>(r.itemsChecked, []),
-          findings: parseJson<{ description: string; handledAt: string | null }[]>(r.findings, []).map((f) => ({ description: f.description, handledAt: f.handledAt ? new Date(f.handledAt) : null })),
-        })),
-        periods, clock, now,
-      );
+      proposed = detectInspections(plans.map(toInspectionPlan), runs.map(toInspectionRun), periods, clock, now);
     } else if (source === 'report') {
       const plans = (await m.ReportPlan.findAll({ where: { contractId, status: 'active' }, raw: true, transaction: t })) as unknown as ReportPlanRow[];
       const subs = (await m.ReportSubmission.findAll({ where: { contractId }, raw: true, transaction: t })) as unknown as ReportSubmissionRow[];
       proposed = detectReports(
-        plans.map((p) => ({ id: p.id, name: p.name, kind: p.kind, dueWorkingDays: p.dueWorkingDays, eventKinds: parseJson<string[]>(p.eventKinds, []) })),
-        subs.map((s) => ({ id: s.id, planId: s.planId, covers: s.covers, submittedAt: new Date(s.submittedAt) })),
+        plans.map(toReportPlan),
+        subs.map(toReportSubmission),
         events.map((e) => ({ id: e.id, kind: e.kind, title: e.title, occurredAt: e.occurredAt })),
         periods, clock, now,
       );

@@ -1,7 +1,7 @@
 // Users, roles and API tokens.
 import { Op } from 'sequelize';
 import { ROLES, Role, UserRow } from '../../models';
-import { badRequest, conflict, invalidField, unauthorized } from '../errors';
+import { badRequest, conflict, invalidField, notFound, unauthorized } from '../errors';
 import { generatePassword, hashPassword, hashToken, newToken, verifyPassword } from '../passwords';
 import { Joi, validate } from '../validate';
 import { Actor, audit, Ctx, iso, requireRole, SYSTEM } from './context';
@@ -98,13 +98,89 @@ const tokenSchema = Joi.object({
   password: Joi.string().max(200).required(),
 });
 
-export async function issueToken(ctx: Ctx, body: unknown) {
+/** The active user with this username and password (the web sign-in and API tokens share it). */
+export async function authenticate(ctx: Ctx, body: unknown): Promise<UserRow> {
   const { username, password } = validate<{ username: string; password: string }>(tokenSchema, body);
-  const { User, ApiToken } = ctx.db.models;
-  const row = await User.findOne({ where: { username } });
-  const user = row?.get({ plain: true });
+  const row = await ctx.db.models.User.findOne({ where: { username } });
+  const user = row?.get({ plain: true }) as UserRow | undefined;
   const ok = user && user.active && (await verifyPassword(user.passwordHash, password));
   if (!user || !ok) throw unauthorized('用户名或密码错误');
+  return user;
+}
+
+export async function actorForUser(ctx: Ctx, userId: number): Promise<(Actor & { displayName: string | null }) | null> {
+  const user = (await ctx.db.models.User.findByPk(userId, { raw: true })) as unknown as UserRow | null;
+  if (!user || !user.active) return null;
+  return { id: user.id, username: user.username, role: user.role, vendorId: user.vendorId, displayName: user.displayName };
+}
+
+const passwordSchema = Joi.object({
+  currentPassword: Joi.string().max(200).required(),
+  newPassword: Joi.string().min(10).max(200).required(),
+  confirmPassword: Joi.any().valid(Joi.ref('newPassword')).messages({ 'any.only': '两次输入的新密码不一致' }),
+});
+
+/** A user changes their own password; API tokens issued before stay valid until they expire. */
+export async function changePassword(ctx: Ctx, actor: Actor, body: unknown) {
+  const input = validate<{ currentPassword: string; newPassword: string }>(passwordSchema, body);
+  const { User } = ctx.db.models;
+  const user = (await User.findByPk(actor.id, { raw: true })) as unknown as UserRow | null;
+  if (!user) throw unauthorized();
+  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) throw invalidField('currentPassword', '当前密码不正确');
+  if (input.currentPassword === input.newPassword) throw invalidField('newPassword', '新密码不能与当前密码相同');
+  const passwordHash = await hashPassword(input.newPassword, ctx.config.argon2MemoryKiB);
+  await ctx.db.sequelize.transaction(async (t) => {
+    await User.update({ passwordHash }, { where: { id: actor.id }, transaction: t });
+    await audit(ctx, t, actor, { action: 'user.password', entity: 'user', entityId: actor.id });
+  });
+  return { ok: true };
+}
+
+const updateSchema = Joi.object({
+  role: Joi.string().valid(...ROLES),
+  vendorId: Joi.number().integer().min(1).allow(null),
+  displayName: Joi.string().trim().max(100).allow('', null),
+  active: Joi.boolean(),
+  password: Joi.string().min(10).max(200).allow('', null),
+});
+
+/** An admin changes a user's role, vendor, name, active flag, or sets a new password. */
+export async function updateUser(ctx: Ctx, actor: Actor, userId: number, body: unknown) {
+  requireRole(actor, 'admin');
+  const input = validate<{ role?: Role; vendorId?: number | null; displayName?: string | null; active?: boolean; password?: string | null }>(updateSchema, body);
+  const { User, Vendor } = ctx.db.models;
+  const before = (await User.findByPk(userId, { raw: true })) as unknown as UserRow | null;
+  if (!before) throw notFound('用户不存在');
+  const role = input.role ?? before.role;
+  const vendorId = role === 'vendor' ? (input.vendorId !== undefined ? input.vendorId : before.vendorId) : null;
+  if (role === 'vendor') {
+    if (!vendorId) throw invalidField('vendorId', '服务商用户必须绑定一个服务商');
+    if (!(await Vendor.findByPk(vendorId))) throw invalidField('vendorId', '服务商不存在');
+  } else if (input.vendorId) {
+    throw invalidField('vendorId', '只有服务商用户可以绑定服务商');
+  }
+  if (userId === actor.id && (input.active === false || role !== 'admin')) {
+    throw invalidField(input.active === false ? 'active' : 'role', '不能停用自己或取消自己的管理员角色');
+  }
+  const values: Record<string, unknown> = { role, vendorId };
+  if (input.displayName !== undefined) values.displayName = input.displayName || null;
+  if (input.active !== undefined) values.active = input.active;
+  if (input.password) values.passwordHash = await hashPassword(input.password, ctx.config.argon2MemoryKiB);
+  return ctx.db.sequelize.transaction(async (t) => {
+    await User.update(values, { where: { id: userId }, transaction: t });
+    if (input.active === false || input.password) await ctx.db.models.ApiToken.destroy({ where: { userId }, transaction: t });
+    const after = (await User.findByPk(userId, { raw: true, transaction: t })) as unknown as UserRow;
+    await audit(ctx, t, actor, {
+      action: 'user.update', entity: 'user', entityId: userId,
+      before: serializeUser(before), after: { ...serializeUser(after), passwordChanged: !!input.password },
+    });
+    return serializeUser(after);
+  });
+}
+
+export async function issueToken(ctx: Ctx, body: unknown) {
+  const user = await authenticate(ctx, body);
+  const { ApiToken } = ctx.db.models;
   const { token, hash } = newToken();
   const expiresAt = new Date(Date.now() + ctx.config.tokenTtlHours * 3600_000);
   await ApiToken.create({ userId: user.id, tokenHash: hash, expiresAt });

@@ -1,0 +1,121 @@
+// What every page handler uses: the signed-in actor, rendering with the layout's locals,
+// post-redirect-get flash messages, and turning a service's ApiError into messages next to
+// the form fields (the user's input is kept: the page re-renders with `values`).
+import fs from 'node:fs';
+import path from 'node:path';
+import { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ApiError } from '../errors';
+import { CalendarYearMissingError } from '../../scoring/calendar';
+import { Actor } from '../services/context';
+
+export type WebActor = Actor & { displayName: string | null };
+
+declare module 'express-session' {
+  interface SessionData {
+    userId?: number;
+    flash?: { kind: 'ok' | 'error'; message: string }[];
+  }
+}
+declare module 'express-serve-static-core' {
+  interface Request {
+    webActor?: WebActor;
+  }
+}
+
+/** The project root (holds package.json), from server/web or dist/server/web alike. */
+export function projectRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('package.json not found above ' + __dirname);
+    dir = up;
+  }
+  return dir;
+}
+
+export function actor(req: Request): WebActor {
+  if (!req.webActor) throw new ApiError(401, 'unauthorized', '请先登录');
+  return req.webActor;
+}
+
+export function flash(req: Request, message: string, kind: 'ok' | 'error' = 'ok'): void {
+  req.session.flash = [...(req.session.flash ?? []), { kind, message }];
+}
+
+/** Field path → message, and the overall message, from a service error; null if it is not a form error. */
+export interface FormErrors {
+  message: string;
+  fields: Record<string, string>;
+}
+export function formErrors(err: unknown): FormErrors | null {
+  if (err instanceof CalendarYearMissingError) return { message: err.message, fields: {} };
+  if (!(err instanceof ApiError) || ![400, 409, 413].includes(err.status)) return null;
+  const fields: Record<string, string> = {};
+  for (const d of err.details) {
+    const key = d.path.replace(/^\(body\)$/, '');
+    if (key && !fields[key]) fields[key] = d.message;
+  }
+  return { message: err.message, fields };
+}
+
+export function render(res: Response, view: string, data: Record<string, unknown> = {}, status = 200): void {
+  res.status(status).render(view, { values: {}, errors: null, ...data });
+}
+
+/**
+ * Wraps a page handler. A 401 goes to the sign-in page; 403/404 and other failures render the
+ * error page in Chinese (never a stack trace).
+ */
+export function page(fn: (req: Request, res: Response) => Promise<unknown>): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    fn(req, res).catch((err) => next(err));
+  };
+}
+
+/**
+ * Runs a form's action: on success flashes `ok` and redirects to the URL `run` returns; on a
+ * validation or conflict error re-renders the form with the messages and the input kept.
+ */
+export async function submitForm(
+  req: Request,
+  res: Response,
+  opts: { run: () => Promise<string>; ok?: string; rerender: (errors: FormErrors) => Promise<void> },
+): Promise<void> {
+  let target: string;
+  try {
+    target = await opts.run();
+  } catch (e) {
+    const errors = formErrors(e);
+    if (!errors) throw e;
+    res.status(e instanceof ApiError ? e.status : 409);
+    await opts.rerender(errors);
+    return;
+  }
+  if (opts.ok) flash(req, opts.ok);
+  res.redirect(303, target);
+}
+
+/** Form fields arrive as strings; empty strings mean "not given". */
+export function str(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  const s = String(Array.isArray(v) ? v[0] : v).trim();
+  return s === '' ? undefined : s;
+}
+
+/** A checkbox: present (any value) = true. */
+export function checkbox(v: unknown): boolean {
+  return v !== undefined && v !== null && v !== '' && v !== 'false' && v !== '0';
+}
+
+/** "2026-03-05T09:30" from a datetime-local input, in the contract's zone (+08:00 by default). */
+export function localDateTime(v: unknown, offset = '+08:00'): string | undefined {
+  const s = str(v);
+  if (!s) return undefined;
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(s) ? `${s}:00${offset}` : s;
+}
+
+export function intParam(req: Request, name: string): number {
+  const raw = String(req.params[name]);
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw new ApiError(404, 'not_found', '页面不存在');
+  return Number(raw);
+}
