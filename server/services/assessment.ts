@@ -186,11 +186,17 @@ export async function getPayments(ctx: Ctx, actor: Actor, contractId: number, t?
   );
   const statusOf = new Map(bundle.periods.map((p) => [p.number, p.status]));
   const instRow = new Map(bundle.installments.map((i) => [i.number, i]));
-  return {
+  // A vendor does not see the bureau's drafts: a draft period's score, and the figures of an
+  // installment it feeds, are withheld (null) until the period is published.
+  const vendorView = actor.role === 'vendor';
+  const hidden = (periods: number[]) => vendorView && periods.some((n) => statusOf.get(n) === 'draft');
+  const out = {
     contractId,
     totalAmount: formatYuan(big(bundle.contract.totalAmountFen)),
     pointRate: bundle.contract.pointRate,
-    periods: scores,
+    periods: vendorView
+      ? scores.map((s) => (s.status === 'draft' ? { ...s, score: null as string | null, totalDeduction: null as string | null, interviewRequired: false } : s))
+      : (scores as (Omit<(typeof scores)[number], 'score' | 'totalDeduction'> & { score: string | null; totalDeduction: string | null })[]),
     installments: schedule.installments.map((p) => {
       const row = instRow.get(p.number) as InstallmentRow;
       const pendingFen = pending.filter((x) => x.installmentNumber === p.number).reduce((s, x) => s + big(x.amountFen), 0n);
@@ -214,6 +220,7 @@ export async function getPayments(ctx: Ctx, actor: Actor, contractId: number, t?
         paymentStatus: row.paymentStatus,
         invoiceDate: row.invoiceDate,
         paidDate: row.paidDate,
+        withheld: false,
       };
     }),
     totals: {
@@ -222,8 +229,20 @@ export async function getPayments(ctx: Ctx, actor: Actor, contractId: number, t?
       penalties: formatYuan(schedule.totals.penalties),
       payable: formatYuan(schedule.totals.payable),
       uncollected: formatYuan(schedule.totals.uncollected),
-    },
+    } as Record<string, string | null>,
   };
+  if (vendorView && out.installments.some((i) => hidden(i.periods))) {
+    // carry-over links installments, so once one is withheld the later ones and the totals are too
+    let withhold = false;
+    out.installments = out.installments.map((i) => {
+      withhold = withhold || hidden(i.periods);
+      return withhold
+        ? { ...i, accumulatedDeduction: null, factor: null, grossAmount: null, carriedIn: null, carriedOut: null, payable: null, withheld: true }
+        : i;
+    }) as typeof out.installments;
+    out.totals = { ...out.totals, grossAmount: null, payable: null, uncollected: null };
+  }
+  return out;
 }
 
 const paymentStatusSchema = Joi.object({

@@ -52,6 +52,7 @@ const createSchema = Joi.object({
   interviewThreshold: decimalText(2).default('95'),
   interviewsBeforeTermination: Joi.number().integer().min(0).max(20).default(2),
   objectionWindowDays: Joi.number().integer().min(1).max(60).default(5),
+  managerId: Joi.number().integer().min(1).allow(null),
   installments: Joi.array().items(installmentSchema).min(1).max(24).required(),
   penaltyClauses: Joi.array().items(clauseSchema).max(100).unique('code'),
 });
@@ -72,6 +73,7 @@ interface CreateContractInput {
   interviewThreshold: string;
   interviewsBeforeTermination: number;
   objectionWindowDays: number;
+  managerId?: number | null;
   installments: { name: string; ratio: string; deductible: boolean; periods: number[] }[];
   penaltyClauses?: PenaltyClause[];
 }
@@ -115,6 +117,13 @@ export async function createContract(ctx: Ctx, actor: Actor, body: unknown) {
     throw invalidField('templateVersion', `质量表第 ${templateVersion} 版不存在`);
   });
   if (!(await Vendor.findByPk(input.vendorId))) throw invalidField('vendorId', '服务商不存在');
+  // The contract's manager: as given (an active manager), else the manager creating it.
+  let managerId: number | null = actor.role === 'manager' ? actor.id : null;
+  if (input.managerId) {
+    const m = (await ctx.db.models.User.findByPk(input.managerId, { raw: true })) as unknown as { role: string; active: boolean } | null;
+    if (!m || m.role !== 'manager' || !m.active) throw invalidField('managerId', '负责人必须是在用的合同管理员账号');
+    managerId = input.managerId;
+  }
   if (await Contract.findOne({ where: { code: input.code } })) {
     throw conflict(`合同编号 ${input.code} 已存在`, [{ path: 'code', message: '合同编号已存在' }]);
   }
@@ -138,6 +147,7 @@ export async function createContract(ctx: Ctx, actor: Actor, body: unknown) {
         interviewsBeforeTermination: input.interviewsBeforeTermination,
         objectionWindowDays: input.objectionWindowDays,
         createdBy: actor.id || null,
+        managerId,
       },
       { transaction: t },
     );
@@ -306,6 +316,7 @@ export function serializeContract(b: ContractBundle) {
     interviewThreshold: formatPoints(c.interviewThreshold),
     interviewsBeforeTermination: c.interviewsBeforeTermination,
     objectionWindowDays: c.objectionWindowDays,
+    managerId: c.managerId ?? null,
     version: c.version,
     createdAt: iso(c.createdAt),
     periods: b.periods.map(serializePeriod),

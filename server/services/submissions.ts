@@ -102,13 +102,14 @@ export async function listSubmissions(ctx: Ctx, actor: Actor, contractId: number
 
 const reviewSchema = Joi.object({
   decision: Joi.string().valid('confirm', 'reject').required(),
-  note: Joi.string().trim().max(4000).allow('').when('decision', { is: 'reject', then: Joi.string().min(1).required() }),
+  note: Joi.string().trim().max(4000).allow('', null),
 });
 
 /** The manager confirms (records the evidence, detection runs) or rejects with a note. */
 export async function reviewSubmission(ctx: Ctx, actor: Actor, contractId: number, id: number, body: unknown) {
   requireRole(actor, 'admin', 'manager');
-  const input = validate<{ decision: 'confirm' | 'reject'; note?: string }>(reviewSchema, body);
+  const input = validate<{ decision: 'confirm' | 'reject'; note?: string | null }>(reviewSchema, body);
+  if (input.decision === 'reject' && !input.note) throw invalidField('note', '退回时请写明原因');
   const bundle = await loadVisibleBundle(ctx, actor, contractId);
   const { EvidenceSubmission } = ctx.db.models;
   return ctx.db.sequelize.transaction(async (t) => {

@@ -62,14 +62,14 @@ export function serializeObjection(o: ObjectionRow, line?: LedgerLineRow | null)
     status: o.status,
     filedBy: o.filedBy,
     filedAt: iso(o.createdAt),
-    decision: o.decision,
-    resolutionReason: o.resolutionReason,
-    resolvedBy: o.resolvedBy,
+    decision: o.decision ?? null,
+    resolutionReason: o.resolutionReason ?? null,
+    resolvedBy: o.resolvedBy ?? null,
     resolvedAt: iso(o.resolvedAt),
     originalUnits: formatUnits(o.originalUnits),
     resolvedUnits: o.resolvedUnits === null || o.resolvedUnits === undefined ? null : formatUnits(o.resolvedUnits),
-    replacementLineId: o.replacementLineId,
-    version: o.version,
+    replacementLineId: o.replacementLineId ?? null,
+    version: o.version ?? 0,
   };
 }
 
@@ -242,7 +242,7 @@ async function standingFigures(ctx: Ctx, actor: Actor, contractId: number, perio
     totalDeduction: scorecard.totalDeduction,
     periods: payments.periods.map((p) => ({ number: p.number, score: p.score })),
     installments: payments.installments.map((i) => ({ number: i.number, name: i.name, payable: i.payable })),
-    payableTotal: payments.totals.payable,
+    payableTotal: payments.totals.payable as string, // an admin: never withheld
   };
 }
 
@@ -540,7 +540,6 @@ export async function getContractStanding(ctx: Ctx, actor: Actor, contractId: nu
   const visible = actor.role === 'vendor' ? scores.map((s) => (s.status === 'draft' ? { ...s, score: null, totalDeduction: null, interviewRequired: false } : s)) : scores;
   return {
     ...serializeContract(bundle),
-    managerId: bundle.contract.managerId ?? null,
     scores: visible,
     interviews: interviews.map(serializeInterview),
     ...standing(bundle, scores, interviews),
