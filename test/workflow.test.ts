@@ -15,14 +15,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createApp } from '../server/app';
-import type { Config } from '../server/config';
-import type { Database } from '../server/db';
-import type { Ctx } from '../server/services/context';
+import { closeApp, createApp } from '../server/app';
 import { auth, describeEachDb, seed002Contract, TestEnv } from './helpers';
-
-/** createApp with the test clock (the `clock` option: "now" for the workflow). */
-const createAppWithClock = createApp as unknown as (db: Database, config: Config, options: { clock?: () => Date }) => Express;
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Row = Record<string, unknown>;
@@ -42,18 +36,15 @@ describeEachDb('Sign-off workflow', (get) => {
     const env = get();
     // Attachments go to a temporary DATA_DIR, not the checkout's data/.
     filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'omscore-wf-'));
-    app = createAppWithClock(env.db, { ...env.config, dataDir: filesDir }, { clock: () => clock });
-    const ctx = app.locals.ctx as Ctx | undefined;
-    if (ctx && !ctx.clock) ctx.clock = () => clock;
+    app = createApp(env.db, { ...env.config, dataDir: filesDir }, { clock: () => clock });
     api = request(app);
     for (const name of ['admin', 'manager', 'manager2', 'finance', 'vendor', 'otherVendor']) {
       const u = (await env.db.models.User.findOne({ where: { username: name }, raw: true })) as unknown as { id: number };
       ids[name] = u.id;
     }
   });
-  after(async () => {
-    const closeWeb = app?.locals.closeWeb as (() => unknown) | undefined;
-    if (closeWeb) await closeWeb();
+  after(() => {
+    if (app) closeApp(app);
     if (filesDir) fs.rmSync(filesDir, { recursive: true, force: true });
   });
 
@@ -246,6 +237,9 @@ describeEachDb('Sign-off workflow', (get) => {
       const list = await api.get(`/api/v1/contracts/${id}/objections`).set(tok('vendor'));
       expect(list.status).to.equal(200);
       expect(list.body.map((o: Body) => o.status)).to.deep.equal(['reduced', 'withdrawn', 'upheld']);
+      const upheld = await api.get(`/api/v1/contracts/${id}/objections?status=upheld&period=1`).set(tok('manager'));
+      expect(upheld.body.map((o: Body) => o.id)).to.deep.equal([oc.id]);
+      expect((await api.get(`/api/v1/contracts/${id}/objections?status=open`).set(tok('manager'))).body).to.deep.equal([]);
 
       // still inside the window (deadline 02-27), the vendor has not acknowledged
       setClock('2026-02-25T10:00:00');
@@ -316,6 +310,10 @@ describeEachDb('Sign-off workflow', (get) => {
       setClock('2026-02-13T10:00:00');
 
       let before = await snapshot(id);
+      expectError(await publish(id, 1, 'vendor'), 403);
+      expectError(await publish(id, 1, 'finance'), 403);
+      expectError(await publish(id, 9), 404);
+      expectError(await acknowledge(id, 1), 409); // a draft is not awaiting the vendor
       expectError(await sign(id, 1), 409, 'not_published');
       expectError(await sign(id, 1, { confirmEarly: true }), 409, 'not_published');
       expect(await snapshot(id)).to.deep.equal(before);
@@ -584,6 +582,38 @@ describeEachDb('Sign-off workflow', (get) => {
     });
   });
 
+  // ---- at the same time --------------------------------------------------------------------
+
+  describe('concurrent requests', () => {
+    it('two objections to one line, two resolutions of one objection, two signatures: one wins, the other gets 409', async () => {
+      const id = await newContract();
+      const line = await addLine(id, { period: 1, item: 4, units: 3, reason: '超时 3 次' });
+      setClock('2026-02-13T10:00:00');
+      await mustPublish(id, 1);
+
+      const filed = await Promise.all([object(id, line.id, { reason: '甲' }), object(id, line.id, { reason: '乙' })]);
+      expect(filed.map((r) => r.status).sort(), JSON.stringify(filed.map((r) => r.body))).to.deep.equal([201, 409]);
+      expect(await env().db.models.Objection.count({ where: { contractId: id } })).to.equal(1);
+      const o = filed.find((r) => r.status === 201)!.body;
+
+      const resolved = await Promise.all([
+        resolve(o.id, { decision: 'reduce', units: 2, reason: '核减' }),
+        resolve(o.id, { decision: 'withdraw', reason: '撤销' }, 'manager2'),
+      ]);
+      expect(resolved.map((r) => r.status).sort(), JSON.stringify(resolved.map((r) => r.body))).to.deep.equal([200, 409]);
+      // exactly one decision took effect on the ledger
+      const active = await ledger(id, '?period=1&status=active');
+      const winner = resolved.find((r) => r.status === 200)!.body;
+      expect(active.map((l) => l.units)).to.deep.equal(winner.decision === 'reduce' ? ['2'] : []);
+
+      const signed = await Promise.all([sign(id, 1, { confirmEarly: true }), sign(id, 1, { confirmEarly: true }, 'manager2')]);
+      expect(signed.map((r) => r.status).sort(), JSON.stringify(signed.map((r) => r.body))).to.deep.equal([200, 409]);
+      expect((await periodRow(id, 1)).status).to.equal('signed');
+      const audits = await env().db.models.Audit.count({ where: { contractId: id, action: 'period.sign' } });
+      expect(audits).to.equal(1);
+    });
+  });
+
   // ---- reopen ------------------------------------------------------------------------------
 
   describe('reopen', () => {
@@ -672,6 +702,10 @@ describeEachDb('Sign-off workflow', (get) => {
       await below(id, 1);
       await addLine(id, { period: 2, item: 5, rule: '5a', units: 10, reason: '缺 10 次巡检' }); // exactly 95.00
       setClock('2026-02-13T10:00:00');
+      const draft = await interview(id, { period: 1, date: '2026-02-10', attendees: '王婷', outcome: '整改' });
+      expectError(draft, 400, 'invalid_input'); // the vendor cannot see a draft's score yet
+      expect(draft.body.error.message).to.contain('尚未发布');
+      await mustPublish(id, 1);
       const ok = { period: 1, date: '2026-02-10', attendees: '局方：王婷；服务商：李明', outcome: '限期整改' };
       const before = await snapshot(id);
       const bad: [object, string][] = [
@@ -712,6 +746,8 @@ describeEachDb('Sign-off workflow', (get) => {
       for (const n of [1, 2, 3]) await below(id, n);
       setClock('2026-08-10T10:00:00');
       const meet = (period: number, date: string) => interview(id, { period, date, attendees: '王婷、李明', outcome: '约谈整改' });
+      await mustPublish(id, 1);
+      await mustPublish(id, 2);
       expect((await meet(1, '2026-02-10')).status).to.equal(201);
       let s = await standing(id);
       expect(s).to.include({ interviewsHeld: 1, terminationRight: false, terminationPeriod: null });
@@ -734,6 +770,22 @@ describeEachDb('Sign-off workflow', (get) => {
       expect(s.scores.map((x: Body) => x.score)).to.deep.equal(['94.00', '94.00', '94.00', '100.00']);
       const v = await standing(id, 'vendor');
       expect(v).to.include({ terminationRight: true, terminationPeriod: 3 });
+      // reopening the quarter that raised it takes the right away again
+      const re = await api.post(`/api/v1/contracts/${id}/periods/3/reopen`).set(tok('admin')).send({ reason: '复核第3季度' });
+      expect(re.status, JSON.stringify(re.body)).to.equal(200);
+      expect(await standing(id)).to.include({ terminationRight: false, terminationPeriod: null });
+    });
+
+    it('uses the contract\'s own interview threshold', async () => {
+      const id = await newContract({ interviewThreshold: '90' });
+      await below(id, 1); // 94.00: below 95 but not below 90
+      setClock('2026-02-13T10:00:00');
+      const before = await snapshot(id);
+      const res = await interview(id, { period: 1, date: '2026-02-10', attendees: '王婷', outcome: '整改' });
+      expectError(res, 400, 'invalid_input');
+      expect(res.body.error.details.map((d: Body) => d.path)).to.include('period');
+      expect(await snapshot(id)).to.deep.equal(before);
+      expect((await scorecard(id, 1)).interviewRequired).to.equal(false);
     });
 
     it('respects interviewsBeforeTermination of the contract', async () => {
@@ -741,6 +793,7 @@ describeEachDb('Sign-off workflow', (get) => {
       await below(id, 1);
       await below(id, 2);
       setClock('2026-05-11T10:00:00');
+      await mustPublish(id, 1);
       expect((await interview(id, { period: 1, date: '2026-02-10', attendees: '王婷', outcome: '整改' })).status).to.equal(201);
       await publishAndSignEarly(id, 1);
       expect((await standing(id)).terminationRight).to.equal(false);
@@ -818,6 +871,32 @@ describeEachDb('Sign-off workflow', (get) => {
       expect((await notifications('vendor', id)).find((n) => n.id === v[1].id)?.read).to.equal(false);
       expect((await api.post('/api/v1/notifications/read-all').set(tok('vendor'))).status).to.equal(200);
       expect((await api.get('/api/v1/notifications?unread=true').set(tok('vendor'))).body).to.deep.equal([]);
+    });
+
+    it('tells every active user of the vendor, not an inactive one', async () => {
+      const mk = async (username: string) => {
+        const res = await api.post('/api/v1/users').set(tok('admin')).send({ username, password: 'long-enough-pw', role: 'vendor', vendorId: env().vendorId });
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        const login = await api.post('/api/v1/auth/token').send({ username, password: 'long-enough-pw' });
+        expect(login.status).to.equal(200);
+        return { id: res.body.id as number, token: login.body.token as string };
+      };
+      const colleague = await mk(`vendor-colleague-${seq}`);
+      const former = await mk(`vendor-former-${seq}`);
+      await env().db.models.User.update({ active: false }, { where: { id: former.id } });
+      const formerRows = async () => env().db.models.Notification.count({ where: { userId: former.id } });
+      const id = await newContract();
+      await addLine(id, { period: 1, item: 4, units: 1, reason: '超时' });
+      setClock('2026-02-13T10:00:00');
+      await mustPublish(id, 1);
+      const mine = await api.get('/api/v1/notifications').set(auth(colleague.token));
+      expect(mine.status).to.equal(200);
+      expect(mine.body.filter((n: Body) => n.contractId === id).map((n: Body) => n.kind)).to.deep.equal(['period.published']);
+      expect(await formerRows()).to.equal(0);
+      // the vendor acknowledges: the bureau side hears of it
+      expect((await acknowledge(id, 1)).status).to.equal(200);
+      expect((await notifications('manager', id)).map((n) => n.kind)).to.include('period.acknowledged');
+      expect(await notifications('vendor', id).then((l) => l.map((n) => n.kind))).to.deep.equal(['period.published']);
     });
 
     it('names the creating manager as the contract\'s manager', async () => {
@@ -918,11 +997,13 @@ describeEachDb('Sign-off workflow', (get) => {
       // pending: counts for nothing yet
       expect((await api.get(`/api/v1/contracts/${id}/inspections`).set(tok('manager'))).body.total).to.equal(0);
 
+      const elsewhere = await newContract();
       const before = await snapshot(id);
       expectError(await review(id, s.body.id, { decision: 'confirm' }, 'vendor'), 403);
       expectError(await review(id, s.body.id, { decision: 'confirm' }, 'finance'), 403);
       expectError(await review(id, s.body.id, { decision: 'approve' }), 400);
       expectError(await review(id, 999999, { decision: 'confirm' }), 404);
+      expectError(await review(elsewhere, s.body.id, { decision: 'confirm' }), 404); // another contract's path
       expect(await snapshot(id)).to.deep.equal(before);
 
       const ok = await review(id, s.body.id, { decision: 'confirm', note: '已核对' });

@@ -220,6 +220,10 @@ async function reopenInTx(ctx: Ctx, t: Transaction, actor: Actor, contractId: nu
   const bundle = await loadBundle(ctx, contractId, t);
   const period = findPeriod(bundle, periodNumber);
   if (period.status !== 'signed' && period.status !== 'locked') throw conflict(`考核期 ${periodNumber} 未签署，无需重新开启`);
+  const paid = bundle.installments.filter((i) => i.paymentStatus === 'paid' && (JSON.parse(i.periods) as number[]).includes(periodNumber));
+  if (paid.length) {
+    throw conflict(`「${paid.map((i) => i.name).join('、')}」已按本期结果支付，不能重新开启；请在后续考核期记录调整`, [{ path: 'period', message: '关联款项已支付' }]);
+  }
   const [n] = await ctx.db.models.Period.update(
     {
       status: 'draft', signedAt: null, signedBy: null, publishedAt: null, publishedBy: null, objectionDeadline: null,
@@ -476,6 +480,8 @@ export async function recordInterview(ctx: Ctx, actor: Actor, contractId: number
     throw invalidField('period', `考核期 ${input.period} 得分 ${score.score}，不低于约谈分数线 ${formatPoints(bundle.contract.interviewThreshold)}，无需约谈`);
   }
   if (input.date < period.startDate) throw invalidField('date', `约谈日期不能早于考核期开始日 ${period.startDate}`);
+  // the vendor is told of the interview, so the score it is about must be one it can see
+  if (period.status === 'draft') throw invalidField('period', `考核期 ${input.period} 的评分尚未发布，请发布后再记录约谈`);
   return ctx.db.sequelize.transaction(async (t) => {
     if (await ctx.db.models.Interview.findOne({ where: { contractId, periodNumber: input.period }, transaction: t })) {
       throw conflict(`考核期 ${input.period} 已记录约谈`, [{ path: 'period', message: '已记录约谈' }]);

@@ -9,8 +9,8 @@ export function trendChart(points: { label: string; score: string | null }[], th
   const W = 560;
   const H = 240;
   const L = 44;
-  const R = 16;
-  const T = 28;
+  const R = 40;
+  const T = 40;
   const B = 44;
   const values = points.map((p) => (p.score === null ? null : Number(p.score)));
   const shown = values.filter((v): v is number => v !== null);
