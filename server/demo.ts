@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Config } from './config';
+import { Config, ConfigError } from './config';
 import { Database, openDatabase } from './db';
 import type { Role } from '../models';
 import type { CompiledCalendar, WorkingInterval } from '../scoring/calendar';
@@ -29,7 +29,7 @@ import { createUser } from './services/users';
 import { createVendor } from './services/vendors';
 import { createContract } from './services/contracts';
 import {
-  createInspectionPlan, createReportPlan, postTickets, putPolicy, putPositions, recordEvent, upsertPeople,
+  createInspectionPlan, createReportPlan, DEFAULT_PAUSE_REASONS, listInspectionPlans, listReportPlans, postTickets, putPolicy, putPositions, recordEvent, upsertPeople,
 } from './services/evidence';
 import { importFile } from './services/imports';
 import { addLine, addPenalty, addRating, approvePenalty, listLines } from './services/ledger';
@@ -60,7 +60,7 @@ export const DEMO_VENDORS = [
 
 /** Demo credentials: printed at the first start; change them before any real use. */
 export const DEMO_USERS: readonly DemoUser[] = [
-  { username: 'admin', password: 'demo-admin-2026', role: 'admin', displayName: '韦海峰', vendor: null, duty: '系统管理员（信息中心）' },
+  { username: 'admin', password: 'demo-admin-2026', role: 'admin', displayName: '韦海峰', vendor: null, duty: '系统管理员，信息中心' },
   {
     username: 'wangting', password: 'demo-wangting-2026', role: 'manager', displayName: '王婷', vendor: null,
     duty: '合同管理员：电子发票服务平台等七系统运维、绩效管理信息系统运维',
@@ -88,7 +88,21 @@ export const DEMO_WARNING = [
   'WARNING: these are demo accounts with published demo passwords. Before any real use, remove the demo data (npm run demo -- --reset, then start with DEMO_DATA=off) or change every password.',
 ];
 
-// ---- empty database, refusal, reset ------------------------------------------------------------
+// ---- the DEMO_DATA setting, empty database, refusal, reset -----------------------------------------
+
+/** DEMO_DATA: on (default) seeds the demo dataset on the first start with an empty database; off starts empty. */
+export function demoDataEnabled(value: string | undefined): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || ['on', 'true', 'yes', '1'].includes(v)) return true;
+  if (['off', 'false', 'no', '0'].includes(v)) return false;
+  throw new ConfigError(`DEMO_DATA must be on or off (got "${value}")`);
+}
+
+/** A database URL fit for a log: the password masked. */
+export function describeDatabase(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
 
 export class DemoRefusedError extends Error {
   readonly code = 'demo_refused';
@@ -646,8 +660,6 @@ interface Span {
 }
 const periodOf = (periods: Span[], date: string) => periods.find((p) => p.startDate <= date && date <= p.endDate)?.number ?? 0;
 
-const PAUSE_REASONS = ['等待局方确认', '等待第三方厂商处理', '等待用户反馈', '局方要求暂缓'];
-
 /** A year of tickets: the JSON body of postTickets. */
 function generateTickets(def: ContractDef, cal: CompiledCalendar, horizon: string, asOf: Date) {
   const r = rng(def.seed * 7 + 1);
@@ -687,7 +699,7 @@ function generateTickets(def: ContractDef, cal: CompiledCalendar, horizon: strin
         const start = plusMinutes(respondedAt, 10);
         const end = after(start, level.resolutionMinutes * between(r, 1.2, 1.8), level);
         resolvedAt = after(end, level.resolutionMinutes * between(r, 0.1, 0.4), level);
-        pauses = [{ start: start.toISOString(), end: end.toISOString(), reason: pick(r, PAUSE_REASONS), confirmed: r() < 0.85 }];
+        pauses = [{ start: start.toISOString(), end: end.toISOString(), reason: pick(r, DEFAULT_PAUSE_REASONS), confirmed: r() < 0.85 }];
       }
       // Nothing after "now": a ticket not yet answered or resolved is open.
       if (resolvedAt.getTime() > asOf.getTime()) {
@@ -881,12 +893,10 @@ export async function seedDemo(ctx: Ctx, opts: SeedOptions = {}): Promise<DemoSu
     let events = 0;
     for (const def of defs) {
       const mgr = actors.get(def.manager)!;
+      // created by its manager, who thereby becomes the contract's manager (managerId)
       const contract = await createContract(ctx, mgr, { ...def.body, vendorId: vendorIds[def.vendor] });
       const id = contract.id;
       ids[def.key] = id;
-      // The bureau's contract manager is the one who created it (migration 005 set manager_id
-      // from created_by for existing contracts, but createContract does not set it yet).
-      await ctx.db.models.Contract.update({ managerId: mgr.id }, { where: { id, managerId: null } });
       const cal = await loadCalendar(ctx, TZ, def.workingHours);
       const periods = generatePeriods(def.body.startDate, def.body.endDate, 'contract_quarters');
       const horizon = minDate(def.body.endDate, addDays(localDate(asOf), -1));
@@ -903,10 +913,8 @@ export async function seedDemo(ctx: Ctx, opts: SeedOptions = {}): Promise<DemoSu
           name: plan.name, frequency: plan.frequency, deadlineTime: plan.deadlineTime ?? null, checklist: plan.checklist, findingLimitMinutes: plan.findingLimitMinutes,
         });
       }
-      const planIds = new Map<string, number>();
       for (const plan of def.reports) {
-        const p = await createReportPlan(ctx, mgr, id, { name: plan.name, kind: plan.kind, dueWorkingDays: plan.dueWorkingDays, eventKinds: plan.eventKinds ?? [] });
-        planIds.set(plan.name, p.id);
+        await createReportPlan(ctx, mgr, id, { name: plan.name, kind: plan.kind, dueWorkingDays: plan.dueWorkingDays, eventKinds: plan.eventKinds ?? [] });
       }
 
       const ticketRows = generateTickets(def, cal, horizon, asOf);
@@ -926,6 +934,7 @@ export async function seedDemo(ctx: Ctx, opts: SeedOptions = {}): Promise<DemoSu
       runs += runRows.length;
 
       const incidents: { id: number; kind: string; title: string; occurredAt: string; after: number }[] = [];
+      const eventsBefore = events;
       for (const e of def.events) {
         const details: Record<string, unknown> = { ...e.details };
         for (const k of ['plannedAt', 'completedAt', 'handledAt']) if (typeof details[k] === 'string') details[k] = isoAt(details[k] as string);
@@ -960,7 +969,7 @@ export async function seedDemo(ctx: Ctx, opts: SeedOptions = {}): Promise<DemoSu
           }
         }
       }
-      log(`${def.body.code}: ${ticketRows.length} tickets, ${runRows.length} inspection runs, ${reportRows.length} reports, ${def.events.length} events`);
+      log(`${def.body.code}: ${ticketRows.length} tickets, ${runRows.length} inspection runs, ${reportRows.length} reports, ${events - eventsBefore} events`);
     }
 
     // ---- manual lines, a penalty, vendor-submitted evidence ----
@@ -983,10 +992,7 @@ export async function seedDemo(ctx: Ctx, opts: SeedOptions = {}): Promise<DemoSu
     await approvePenalty(ctx, admin, ids.C, penalty.id);
     const chenjing = actors.get('chenjing')!;
     const zhaolei = actors.get('zhaolei')!;
-    const reportPlan = async (key: Key, name: string) => {
-      const plans = await ctx.db.models.ReportPlan.findAll({ where: { contractId: ids[key], name }, raw: true });
-      return (plans[0] as unknown as { id: number }).id;
-    };
+    const reportPlan = async (key: Key, name: string) => (await listReportPlans(ctx, admin, ids[key])).find((p) => p.name === name)!.id;
     if (asOf.getTime() > when('2026-11-10 10:00').getTime()) {
       // The vendor hands in the annual report itself; the manager confirms it.
       const annual = await submitEvidence(ctx, chenjing, ids.C, {
@@ -1023,7 +1029,7 @@ export async function seedDemo(ctx: Ctx, opts: SeedOptions = {}): Promise<DemoSu
     if (past('2026-02-11 15:00')) {
       await publish('B', 1, '2026-02-03 10:00', wangting);
       const ticketLine = await lineOf('B', zhaolei, 1, (l) => l.sourceKey === 'ticket:GXDP20251218901');
-      const inspPlan = (await ctx.db.models.InspectionPlan.findOne({ where: { contractId: ids.B, name: '电票平台及新电局日常巡检' }, raw: true })) as unknown as { id: number };
+      const inspPlan = (await listInspectionPlans(ctx, wangting, ids.B)).find((p) => p.name === '电票平台及新电局日常巡检')!;
       const missedLine = await lineOf('B', zhaolei, 1, (l) => l.sourceKey === `inspection:${inspPlan.id}:2025-12-08:missed`);
       const o1 = await object('B', ticketLine.id, '2026-02-05 09:30', zhaolei,
         '该工单等待腾讯云 TDSQL 原厂排查期间暂停处理，暂停已于当日 09:45 电话报备信息中心值班人员，系统中漏记确认，申请撤销该扣分。');

@@ -51,10 +51,10 @@ function stop(child: ChildProcess): Promise<number | null> {
 describe('processes', function () {
   this.timeout(60000);
 
-  it('starts on an empty DATA_DIR: creates the SQLite file, the admin with a generated password printed once', async () => {
+  it('starts on an empty DATA_DIR without demo data (DEMO_DATA=off): creates the SQLite file, the admin with a generated password printed once', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'omscore-start-'));
     const port = await freePort();
-    const env = { DATA_DIR: path.join(dataDir, 'nested'), PORT: String(port), NODE_ENV: 'test', DATABASE_URL: '', ADMIN_PASSWORD: '', ADMIN_USERNAME: '' };
+    const env = { DATA_DIR: path.join(dataDir, 'nested'), PORT: String(port), NODE_ENV: 'test', DATABASE_URL: '', ADMIN_PASSWORD: '', ADMIN_USERNAME: '', DEMO_DATA: 'off' };
     const { child, output } = await startServer(env);
     try {
       expect(fs.existsSync(path.join(dataDir, 'nested', 'app.sqlite'))).to.equal(true);
