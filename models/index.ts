@@ -367,6 +367,27 @@ export interface ImportMappingRow {
   mapping: string;
 }
 
+export type ImportJobState = 'uploaded' | 'queued' | 'running' | 'done' | 'failed' | 'expired';
+export interface ImportJobRow {
+  id: number;
+  contractId: number;
+  userId: number;
+  kind: string;
+  state: ImportJobState;
+  token: string | null;
+  fileName: string;
+  fileSize: number | string;
+  mapping: string | null;
+  done: number;
+  total: number | null;
+  message: string | null;
+  result: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 // Models accept partial rows on create; reads go through `raw: true` or `get({ plain: true })`.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type M<Row extends object> = ModelStatic<Model<Row, any>>;
@@ -401,6 +422,7 @@ export interface Models {
   Interview: M<InterviewRow>;
   Notification: M<NotificationRow>;
   EvidenceSubmission: M<EvidenceSubmissionRow>;
+  ImportJob: M<ImportJobRow>;
 }
 
 const pk = { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true };
@@ -741,5 +763,22 @@ export function defineModels(sequelize: Sequelize): Models {
       reviewedAt: DataTypes.DATE,
       version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
     }, opts('evidence_submissions')),
+    ImportJob: d<ImportJobRow>('ImportJob', {
+      id: pk,
+      contractId: { type: DataTypes.INTEGER, allowNull: false },
+      userId: { type: DataTypes.INTEGER, allowNull: false },
+      kind: { type: DataTypes.STRING(30), allowNull: false },
+      state: { type: DataTypes.STRING(20), allowNull: false },
+      token: DataTypes.STRING(64),
+      fileName: { type: DataTypes.STRING(255), allowNull: false },
+      fileSize: { type: DataTypes.BIGINT, allowNull: false },
+      mapping: DataTypes.TEXT,
+      done: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      total: DataTypes.INTEGER,
+      message: DataTypes.TEXT,
+      result: DataTypes.TEXT,
+      startedAt: DataTypes.DATE,
+      finishedAt: DataTypes.DATE,
+    }, opts('import_jobs')),
   };
 }

@@ -39,3 +39,23 @@
     }
   });
 })();
+
+// ---- setup, evidence & import ------------------------------------------------------------
+// The event form shows only the details of the chosen event kind (without script every kind's
+// fieldset is shown, each saying when it applies; the server reads only the chosen kind's).
+(function () {
+  'use strict';
+  function syncKind(select) {
+    var form = select.form;
+    if (!form) return;
+    Array.prototype.forEach.call(form.querySelectorAll('fieldset[data-kind]'), function (fs) {
+      fs.hidden = fs.getAttribute('data-kind') !== select.value;
+    });
+  }
+  document.addEventListener('change', function (e) {
+    if (e.target && e.target.hasAttribute && e.target.hasAttribute('data-event-kind')) syncKind(e.target);
+  });
+  document.addEventListener('DOMContentLoaded', function () {
+    Array.prototype.forEach.call(document.querySelectorAll('select[data-event-kind]'), syncKind);
+  });
+})();

@@ -10,6 +10,7 @@ import * as m002 from '../models/migrations/002-template-v1';
 import * as m003 from '../models/migrations/003-evidence';
 import * as m004 from '../models/migrations/004-one-active-line-per-evidence';
 import * as m005 from '../models/migrations/005-workflow';
+import * as m006 from '../models/migrations/006-import-jobs';
 
 export interface Database {
   sequelize: Sequelize;
@@ -26,6 +27,7 @@ const MIGRATIONS: [string, Migration][] = [
   ['003-evidence', m003],
   ['004-one-active-line-per-evidence', m004],
   ['005-workflow', m005],
+  ['006-import-jobs', m006],
 ];
 
 export function openDatabase(url: string, opts: { logging?: boolean } = {}): Database {

@@ -196,6 +196,17 @@ export const openApiDocument = {
       'holidays and make-up working days, in the contract\'s time zone); a year without calendar data is refused (409',
       '`calendar_missing`), never treated as Mon-Fri. `POST /contracts/{id}/detect` re-runs everything as time passes.',
       '',
+      '**Sign-off workflow** (每季度确认流程): a period starts as `draft`, visible to the bureau only. The manager publishes it',
+      '(`POST …/periods/{n}/publish`, detection runs first): the vendor is notified and may object (提出异议) to single ledger lines',
+      'until `objectionDeadline`, `objectionWindowDays` working days of the contract calendar after the publishing date, or',
+      'acknowledge (确认无异议) the scorecard. The manager resolves each objection (uphold / reduce / withdraw the line). The bureau',
+      'signs (签署) once no objection is open and either the window has passed, the vendor acknowledged, or the signer confirms',
+      'signing early (`confirmEarly`); detection runs once more and the period is frozen. An admin may reopen a signed period with a',
+      'reason after a dry-run preview of what changes. Vendors never see a draft period\'s lines, ratings, scorecard or score. A quarter',
+      'scoring below the interview threshold requires an interview (约谈); after `interviewsBeforeTermination` interviews a further',
+      'signed quarter below it gives the bureau the right to terminate (`GET /contracts/{id}`). Each step notifies the other side',
+      '(`GET /notifications`); objections and vendor-submitted evidence may carry files uploaded with `POST /contracts/{id}/files`.',
+      '',
       '**Number conventions** (no binary floats anywhere):',
       '- Money is a decimal string in yuan (元) with exactly 2 places, e.g. `"12084900.00"` (stored exactly in fen 分).',
       '- Points (分) are decimal strings with exactly 2 places, e.g. `"3.50"`.',
@@ -211,12 +222,17 @@ export const openApiDocument = {
       '',
       '**Roles**:',
       '- `admin`: everything.',
-      '- `manager` (bureau contract manager): creates vendors and contracts, records ledger lines, ratings and penalties,',
-      '  approves penalties, signs periods, reads the audit log. Cannot manage users or templates, nor set payment status.',
+      '- `manager` (bureau contract manager): creates and edits vendors and contracts, records ledger lines, ratings and penalties,',
+      '  approves penalties, publishes and signs periods, resolves objections, records interviews, reviews evidence the vendor',
+      '  submits, reads the audit log. Cannot manage users or templates, reopen a signed period, nor set payment status.',
       '- `finance`: reads contracts, ledgers, scorecards, payments and evidence of all contracts; the only write is an installment\'s',
       '  payment status. Cannot read users or the audit log.',
-      '- `vendor` (服务商 user, bound to one vendor): read-only, and only its own vendor\'s contracts; any other contract',
-      '  (or vendor) is answered 404 as if it did not exist. Write routes answer 403.',
+      '- `vendor` (服务商 user, bound to one vendor): only its own vendor\'s contracts; any other contract (or vendor, or objection,',
+      '  or file of another vendor\'s contract) is answered 404 as if it did not exist. Reads everything of its contracts except what',
+      '  belongs to draft periods (their lines, ratings and scorecard; their scores and dependent payment figures are null). Its',
+      '  only writes: acknowledging a published period, filing objections, uploading files and submitting evidence for review;',
+      '  other write routes answer 403.',
+      '- Every user reads and marks its own notifications and changes its own password (`POST /me/password`).',
       '- The working calendar is read by every role and written by `admin` only. Evidence is written by `admin` and `manager`.',
       'Each operation lists its roles in its description and in `x-roles`. The role check comes before body validation,',
       'so a caller without the role gets 403 even for an invalid body — except on most evidence writes (SLA policy, tickets,',
@@ -226,7 +242,8 @@ export const openApiDocument = {
       '**Errors** always have the shape `{"error": {"code", "message", "details": [{"path", "message"}]}}`; messages are',
       'in Chinese. Codes: `invalid_input` / `invalid_json` (400), `invalid_file` (400, an import file with invalid rows; adds',
       '`error.rows` and `error.truncated`), `invalid_upload` (400, a malformed multipart form), `unauthorized` (401), `forbidden`',
-      '(403), `not_found` (404), `conflict` (409), `calendar_missing` (409, a working-calendar year is missing), `too_large` (413:',
+      '(403), `not_found` (404), `conflict` (409), `calendar_missing` (409, a working-calendar year is missing), `not_published`,',
+      '`objections_open`, `objection_window_open` (409, signing a period), `objection_window_closed` (409, filing an objection), `too_large` (413:',
       'JSON body over 5 MB, CSV/text body over 1 MB, upload over UPLOAD_MAX_MB), `internal` (500).',
     ].join('\n'),
   },
@@ -241,7 +258,12 @@ export const openApiDocument = {
     { name: 'ledger', description: 'Deduction ledger (扣分台账): one line per deduction' },
     { name: 'ratings', description: 'User ratings (用户评价, 1-5) for the rated items' },
     { name: 'penalties', description: 'Contract-clause penalties (相应扣款), money, never mixed into the score' },
-    { name: 'assessment', description: 'Quarterly scorecards (季度考核) and signing' },
+    { name: 'assessment', description: 'Quarterly scorecards (季度考核) and the sign-off workflow: publish, acknowledge, sign, reopen' },
+    { name: 'objections', description: 'Vendor objections (异议) to single ledger lines of a published period, and their resolution' },
+    { name: 'interviews', description: 'Interviews (约谈) for quarters scoring below the threshold' },
+    { name: 'notifications', description: 'In-app notifications (通知) of the acting user' },
+    { name: 'files', description: 'Uploaded attachments (附件) of a contract' },
+    { name: 'submissions', description: 'Evidence the vendor submits (服务商提交) for the manager to confirm or reject' },
     { name: 'payments', description: 'Installment payments (付款) and payment status' },
     { name: 'audit', description: 'Audit log (审计日志)' },
     { name: 'calendar', description: 'Working calendar (工作日历): holidays and make-up working days by year' },
@@ -319,6 +341,27 @@ export const openApiDocument = {
         },
       },
     },
+    '/me/password': {
+      post: {
+        tags: ['auth'],
+        operationId: 'changePassword',
+        summary: 'Change the acting user\'s own password',
+        description:
+          'Roles: any authenticated user (no role check). 400 with path `currentPassword` when the current password is wrong (not 401), ' +
+          'path `newPassword` when the new one equals it or is shorter than 10 characters, path `confirmPassword` when given and not equal ' +
+          'to `newPassword`. Tokens already issued (this one included) stay valid until they expire; contrast `PUT /users/{id}`, where an ' +
+          'admin setting a password revokes the user\'s tokens. Audited as `user.password` (no before/after).',
+        'x-roles': ROLE_ENUM,
+        requestBody: {
+          required: true,
+          content: json(ref('PasswordChange'), { currentPassword: 'correct-horse-battery', newPassword: 'a-new-long-password', confirmPassword: 'a-new-long-password' }),
+        },
+        responses: {
+          '200': { description: 'Password changed.', content: json(ref('OkResponse'), { ok: true }) },
+          ...authErrors,
+        },
+      },
+    },
     '/users': {
       get: {
         tags: ['users'],
@@ -356,6 +399,32 @@ export const openApiDocument = {
           ...authErrors,
           '403': resp('Forbidden'),
           '409': resp('Conflict'),
+        },
+      },
+    },
+    '/users/{id}': {
+      parameters: [param('UserId')],
+      put: {
+        tags: ['users'],
+        operationId: 'updateUser',
+        summary: 'Change a user\'s role, vendor, display name or active flag, or set a new password',
+        description: [
+          'Roles: admin. Omitted fields keep their values; the username cannot be changed. No optimistic locking (no `version`).',
+          'The role check comes first, then the body (400), then the user (404). A `vendor` user needs a vendor: the given `vendorId`,',
+          'else the one it has (400 path `vendorId` when none or unknown); for any other role `vendorId` must be absent or null (400) and',
+          'is cleared. An admin cannot deactivate itself or take away its own admin role (400 path `active` / `role`). Deactivating a',
+          'user or setting a password revokes all of the user\'s API tokens. Audited as `user.update` (`after.passwordChanged`).',
+        ].join(' '),
+        'x-roles': ['admin'],
+        requestBody: {
+          required: true,
+          content: json(ref('UserUpdate'), { displayName: '李工（驻场）', active: true }),
+        },
+        responses: {
+          '200': { description: 'The user as now stored.', content: json(ref('User')) },
+          ...authErrors,
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
         },
       },
     },
@@ -404,6 +473,27 @@ export const openApiDocument = {
           '401': resp('Unauthorized'),
           '404': resp('NotFound'),
           '500': resp('InternalError'),
+        },
+      },
+      put: {
+        tags: ['vendors'],
+        operationId: 'updateVendor',
+        summary: 'Rename a vendor or change its credit code (optimistic locking on `version`)',
+        description:
+          'Roles: admin, manager. Give the `version` you read (from GET); 409 with path `version` when the vendor was changed since. ' +
+          'Omitted fields keep their values; an empty string or null `creditCode` removes it. 404 when the vendor does not exist; ' +
+          '409 with path `name` when another vendor has the new name. The version increases by 1 on each change. Audited as `vendor.update`.',
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json(ref('VendorUpdate'), { name: '广西壹零贰肆信息技术股份有限公司', version: 0 }),
+        },
+        responses: {
+          '200': { description: 'The vendor as now stored.', content: json(ref('Vendor')) },
+          ...authErrors,
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
+          '409': resp('Conflict'),
         },
       },
     },
@@ -486,8 +576,9 @@ export const openApiDocument = {
           'Checks (400, each with a `details` path): totalAmount > 0 and at most 10 000 000 000 000.00; endDate not before startDate and',
           'year(endDate) − year(startDate) ≤ 10; timeZone a known IANA zone; pointRate ≤ 1; interviewThreshold ≤ 100; each installment ratio',
           'in (0, 1] and the ratios summing to exactly 1; a deductible installment lists at least one period, a non-deductible one none; every',
-          'listed period exists and feeds at most one installment; each clause is complete for its kind; templateVersion and vendorId exist.',
-          '409 when the contract code exists.',
+          'listed period exists and feeds at most one installment; each clause is complete for its kind; templateVersion and vendorId exist;',
+          '`managerId`, when given, is an active `manager` user (path `managerId`). The contract\'s manager (负责人) is `managerId`, else the',
+          'manager creating it (null when an admin creates it without one). 409 when the contract code exists.',
         ].join(' '),
         'x-roles': ['admin', 'manager'],
         requestBody: {
@@ -522,15 +613,57 @@ export const openApiDocument = {
       get: {
         tags: ['contracts'],
         operationId: 'getContract',
-        summary: 'One contract with its periods, installments and penalty clauses',
-        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others are answered 404).',
+        summary: 'One contract with its periods, installments, penalty clauses, period scores, interviews and termination right',
+        description: [
+          'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others are answered 404).',
+          'The contract as in the POST answer plus where it stands, computed on each request: `scores` (each period\'s score and capped',
+          'deduction; for a vendor, a draft period\'s `score` and `totalDeduction` are null and `interviewRequired` false), `interviews`,',
+          '`interviewsHeld` (periods with an interview), `interviewsDue` (published, signed or locked periods below the interview threshold',
+          'without an interview) and the termination right: once `interviewsBeforeTermination` interviews were held, the first signed or',
+          'locked period below the threshold numbered after the period of the `interviewsBeforeTermination`-th interview sets `terminationRight` and `terminationPeriod`',
+          '(with 0 interviews needed, any such period). Reopening that period takes the right away again.',
+        ].join(' '),
         'x-roles': ROLE_ENUM,
         responses: {
-          '200': { description: 'The contract.', content: json(ref('Contract')) },
+          '200': { description: 'The contract and its standing.', content: json(ref('ContractStanding')) },
           '400': resp('BadRequest'),
           '401': resp('Unauthorized'),
           '404': resp('NotFound'),
           '500': resp('InternalError'),
+        },
+      },
+      put: {
+        tags: ['contracts'],
+        operationId: 'updateContract',
+        summary: 'Edit a contract\'s terms (optimistic locking on `version`)',
+        description: [
+          'Roles: admin, manager. Order of checks: role (403), contract (404; vendors get 403 first), body (400), `version` (409 with path',
+          '`version` when the contract changed since it was read). Omitted fields keep their values; `templateVersion` and',
+          '`penaltyClauses` cannot be changed (unknown keys are refused, 400). When nothing differs from the stored contract the answer is',
+          'the contract with `changed: []` and `detection: null`, nothing is written and the version stays. Otherwise the resulting terms',
+          'pass the field checks of the create (400, paths as there), then: 409 when the contract has ended (today, in the contract\'s',
+          'time zone, is after `endDate`). The structural terms — code, vendorId, totalAmount, startDate, endDate, timeZone, periodScheme, pointRate,',
+          'installments — change only while every period is a draft and every installment is `pending` (409, one detail per field);',
+          'name, bureau, systems, managerId, interviewThreshold, interviewsBeforeTermination and objectionWindowDays change any time',
+          'until the end date. 400 when the new vendorId does not exist or managerId is not an active manager; 409 when the new code exists.',
+          'A change of startDate, endDate or periodScheme generates the periods again (all drafts, with the contract\'s template version);',
+          '409 with path `endDate` when a period that would disappear has active manual or objection lines, active ratings or an',
+          'interview. `installments` replaces the whole list (same rules as on creation, checked against the new period count); 409 with',
+          'path `installments` when a removed installment has a proposed or approved penalty. Every detector re-runs when the periods or',
+          'the time zone changed (`detection`, else null; 409 `calendar_missing` possible). The version increases by 1. Audited as',
+          '`contract.update` with `after.changed`.',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json(ref('ContractUpdate'), { version: 0, name: '2025年税务信息系统运维服务项目（续）', managerId: 2, interviewThreshold: '90' }),
+        },
+        responses: {
+          '200': { description: 'The contract as now stored, the fields that changed and what detection changed.', content: json(ref('ContractUpdateResult')) },
+          ...authErrors,
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
+          '409': resp('ConflictOrCalendarMissing'),
         },
       },
     },
@@ -540,7 +673,9 @@ export const openApiDocument = {
         tags: ['ledger'],
         operationId: 'listLedgerLines',
         summary: 'List the contract\'s ledger lines (扣分记录), active and withdrawn',
-        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). Ordered by id. Unknown query parameters are refused (400).',
+        description:
+          'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404), and only the lines of periods that are ' +
+          'not drafts (a draft period filtered for gives an empty list). Ordered by id. Unknown query parameters are refused (400).',
         'x-roles': ROLE_ENUM,
         parameters: [param('PeriodFilter'), param('ItemFilter'), param('StatusFilter')],
         responses: {
@@ -592,7 +727,8 @@ export const openApiDocument = {
         summary: 'Withdraw (撤销) a ledger line with a reason; nothing is hard-deleted',
         description:
           'Roles: admin, manager. 404 when the line is not in this contract. 409 when its period is signed or locked, when the line is already ' +
-          'withdrawn, or when it was changed concurrently.',
+          'withdrawn, when the vendor has an open objection to it (path `lineId`: resolve the objection instead, `POST /objections/{id}/resolve`), ' +
+          'or when it was changed concurrently.',
         'x-roles': ['admin', 'manager'],
         requestBody: { required: true, content: json(ref('WithdrawRequest'), { reason: '经核实为误记' }) },
         responses: {
@@ -610,7 +746,9 @@ export const openApiDocument = {
         tags: ['ratings'],
         operationId: 'listRatings',
         summary: 'List the contract\'s user ratings (用户评价), active and withdrawn',
-        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). Ordered by id. Unknown query parameters are refused (400).',
+        description:
+          'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404), and only the ratings of periods that are ' +
+          'not drafts. Ordered by id. Unknown query parameters are refused (400).',
         'x-roles': ROLE_ENUM,
         parameters: [param('PeriodFilter'), param('ItemFilter'), param('StatusFilter')],
         responses: {
@@ -759,7 +897,8 @@ export const openApiDocument = {
         description:
           'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). Computed on each request from the period\'s ' +
           'active ledger lines and ratings with the template version the period is bound to: each item\'s deduction is capped at its max points ' +
-          '(the raw, uncapped sum is shown too); score = max points − Σ capped deductions. 404 when the period does not exist.',
+          '(the raw, uncapped sum is shown too); score = max points − Σ capped deductions. 404 when the period does not exist, and for a ' +
+          'vendor while the period is a draft (未发布).',
         'x-roles': ROLE_ENUM,
         responses: {
           '200': { description: 'The scorecard.', content: json(ref('Scorecard')) },
@@ -770,18 +909,47 @@ export const openApiDocument = {
         },
       },
     },
-    '/contracts/{id}/periods/{n}/sign': {
+    // ---- the sign-off workflow (发布 → 异议 → 签署) ----
+    '/contracts/{id}/periods/{n}/publish': {
       parameters: [param('ContractId'), param('PeriodNumber')],
       post: {
         tags: ['assessment'],
-        operationId: 'signPeriod',
-        summary: 'The bureau signs (签署) a period: from then on its lines and ratings never change',
-        description:
-          'Roles: admin, manager. No request body. Moves the period from `draft` or `published` to `signed`. 404 when the period does not ' +
-          'exist; 409 when it is already signed or locked.',
+        operationId: 'publishPeriod',
+        summary: 'Publish (发布) a period\'s scorecard to the vendor; the objection window starts',
+        description: [
+          'Roles: admin, manager. No request body. Moves a `draft` period to `published`; publishing a `published` period again (after',
+          'lines changed) restarts the window and clears a vendor\'s acknowledgement. Every detector runs first in the same transaction,',
+          'so the vendor sees every line the evidence gives. `objectionDeadline` = the `objectionWindowDays`-th working day (contract',
+          'calendar) after today\'s local date. Every active user of the vendor is notified (`period.published`). 404 when the period does',
+          'not exist; 409 `conflict` when it is signed or locked, or on a concurrent change; 409 `calendar_missing` when the working calendar',
+          'lacks a year the window or the detectors need. Audited as `period.publish`.',
+        ].join(' '),
         'x-roles': ['admin', 'manager'],
         responses: {
-          '200': { description: 'The signed period.', content: json(ref('Period')) },
+          '200': { description: 'The published period.', content: json(ref('Period')) },
+          '400': resp('BadRequest'),
+          '401': resp('Unauthorized'),
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
+          '409': resp('ConflictOrCalendarMissing'),
+          '500': resp('InternalError'),
+        },
+      },
+    },
+    '/contracts/{id}/periods/{n}/acknowledge': {
+      parameters: [param('ContractId'), param('PeriodNumber')],
+      post: {
+        tags: ['assessment'],
+        operationId: 'acknowledgePeriod',
+        summary: 'The vendor confirms it has no (further) objection to a published period (确认无异议)',
+        description:
+          'Roles: vendor only (its own vendor\'s contracts; others 404); every other role gets 403. No request body. Sets `acknowledgedAt`: ' +
+          'the bureau may then sign before the window ends, and the vendor can file no more objections to the period. 404 when the period ' +
+          'does not exist; 409 `conflict` when the period is not `published`, is already acknowledged, or still has open objections. ' +
+          'The contract\'s manager is notified (`period.acknowledged`; every active manager when the contract has none). Audited as `period.acknowledge`.',
+        'x-roles': ['vendor'],
+        responses: {
+          '200': { description: 'The acknowledged period.', content: json(ref('Period')) },
           '400': resp('BadRequest'),
           '401': resp('Unauthorized'),
           '403': resp('Forbidden'),
@@ -791,6 +959,418 @@ export const openApiDocument = {
         },
       },
     },
+    '/contracts/{id}/periods/{n}/sign': {
+      parameters: [param('ContractId'), param('PeriodNumber')],
+      post: {
+        tags: ['assessment'],
+        operationId: 'signPeriod',
+        summary: 'The bureau signs (签署) a published period: from then on its lines and ratings never change',
+        description: [
+          'Roles: admin, manager. The body is optional (`{}` or none). Moves the period from `published` to `signed`. Refused (409) with',
+          '`conflict` when it is already signed or locked (or was signed concurrently), `not_published` when it is still a draft (publish',
+          'it first), `objections_open` while an objection to one of its lines is open, `objection_window_open` while today (contract',
+          'calendar) is on or before `objectionDeadline` and the vendor has not acknowledged — unless `confirmEarly: true` (signing early',
+          'is recorded in the audit entry as `after.signedEarly`). Every detector runs once more before the period is frozen (409',
+          '`calendar_missing` possible). The vendor\'s users are notified (`period.signed`). 404 when the period does not exist.',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: { required: false, content: json(ref('SignRequest'), { confirmEarly: true }) },
+        responses: {
+          '200': { description: 'The signed period.', content: json(ref('Period')) },
+          ...authErrors,
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
+          '409': resp('SignConflict'),
+        },
+      },
+    },
+    '/contracts/{id}/periods/{n}/reopen-preview': {
+      parameters: [param('ContractId'), param('PeriodNumber')],
+      get: {
+        tags: ['assessment'],
+        operationId: 'previewReopenPeriod',
+        summary: 'Dry run of reopening a signed period: the figures before and after',
+        description:
+          'Roles: admin only. Reopens the period in a transaction that is rolled back (detection included: late evidence held as ' +
+          'adjustments may move back into the period) and answers the score and payable figures before and after; nothing is written. ' +
+          'The same checks as `POST …/reopen`: 404 when the period does not exist; 409 when it is not signed or locked, or an installment ' +
+          'it feeds is already paid; 409 `calendar_missing` possible.',
+        'x-roles': ['admin'],
+        responses: {
+          '200': { description: 'Before and after.', content: json(ref('ReopenPreview')) },
+          ...contractReadErrors,
+          '403': resp('Forbidden'),
+          '409': resp('ConflictOrCalendarMissing'),
+        },
+      },
+    },
+    '/contracts/{id}/periods/{n}/reopen': {
+      parameters: [param('ContractId'), param('PeriodNumber')],
+      post: {
+        tags: ['assessment'],
+        operationId: 'reopenPeriod',
+        summary: 'Reopen (重新开启) a signed period with a reason: it goes back to draft',
+        description: [
+          'Roles: admin only (managers included get 403). The reason is required (400 path `reason`). The period goes back to `draft`',
+          '(signature, publication, deadline and acknowledgement cleared) and every detector runs with it open. 404 when the period does',
+          'not exist; 409 when it is not signed or locked, when an installment it feeds is already paid (path `period`: record an',
+          'adjustment in a later period instead), or on a concurrent change; 409 `calendar_missing` possible. The vendor\'s users and the',
+          'contract\'s manager are notified (`period.reopened`). Audited as `period.reopen` with the figures before and after. It must be',
+          'published and signed again.',
+        ].join(' '),
+        'x-roles': ['admin'],
+        requestBody: { required: true, content: json(ref('ReopenRequest'), { reason: '补录 12 月巡检缺失' }) },
+        responses: {
+          '200': { description: 'The period as now stored (fields at the top level), the reason and the figures before and after.', content: json(ref('ReopenResult')) },
+          ...authErrors,
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
+          '409': resp('ConflictOrCalendarMissing'),
+        },
+      },
+    },
+
+    // ---- objections (异议) ----
+    '/contracts/{id}/objections': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['objections'],
+        operationId: 'listObjections',
+        summary: 'List the contract\'s objections, ordered by id, each with its ledger line',
+        description:
+          'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). The query is validated before the ' +
+          'contract is looked up; unknown query parameters are refused (400).',
+        'x-roles': ROLE_ENUM,
+        parameters: [
+          param('PeriodFilter'),
+          {
+            name: 'status',
+            in: 'query',
+            required: false,
+            description: 'Only objections with this status.',
+            schema: { type: 'string', enum: ['open', 'upheld', 'reduced', 'withdrawn'] },
+          },
+        ],
+        responses: {
+          '200': { description: 'Objections.', content: json({ type: 'array', items: ref('Objection') }) },
+          ...contractReadErrors,
+        },
+      },
+    },
+    '/contracts/{id}/ledger/{lineId}/objections': {
+      parameters: [param('ContractId'), param('LineId')],
+      post: {
+        tags: ['objections'],
+        operationId: 'fileObjection',
+        summary: 'The vendor objects (提出异议) to one ledger line of a published period, within the window',
+        description: [
+          'Roles: vendor only (other roles 403; the role check comes first, then the body). 404 when the contract is not the vendor\'s, the',
+          'line is not in this contract, or its period is a draft. 409 `conflict` when the period is signed or locked, the vendor has',
+          'acknowledged it, the line is withdrawn, the line is itself the result of an objection (source `objection`), or the line already',
+          'has an objection (open or resolved: one objection per line); 409 `objection_window_closed` when today (contract calendar) is',
+          'after `objectionDeadline`. `attachments` are ids of files uploaded to this contract (`POST /contracts/{id}/files`; 400 path',
+          '`attachments` otherwise). While it is open the line cannot be withdrawn directly and the period cannot be signed. The',
+          'contract\'s manager is notified (`objection.filed`; every active manager when the contract has none). Audited as `objection.file`.',
+        ].join(' '),
+        'x-roles': ['vendor'],
+        requestBody: {
+          required: true,
+          content: json(ref('ObjectionCreate'), { reason: '该工单因局方要求暂缓处理，暂停期间不应计时，附局方邮件', attachments: [12] }),
+        },
+        responses: {
+          '201': { description: 'The objection, with the line as it stands.', content: json(ref('Objection')) },
+          ...authErrors,
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
+          '409': resp('ObjectionConflict'),
+        },
+      },
+    },
+    '/objections/{id}': {
+      parameters: [param('ObjectionId')],
+      get: {
+        tags: ['objections'],
+        operationId: 'getObjection',
+        summary: 'One objection with its ledger line',
+        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). 404 when it does not exist.',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'The objection.', content: json(ref('Objection')) },
+          ...contractReadErrors,
+        },
+      },
+    },
+    '/objections/{id}/resolve': {
+      parameters: [param('ObjectionId')],
+      post: {
+        tags: ['objections'],
+        operationId: 'resolveObjection',
+        summary: 'Decide an open objection: uphold the line, reduce its units, or withdraw it',
+        description: [
+          'Roles: admin, manager. `uphold` (维持) leaves the line; `withdraw` (撤销) withdraws it with the reason; `reduce` (核减) needs',
+          '`units` (> 0 with at most 2 decimals, less than the line\'s units, whole when the rule counts whole units; 400 path `units`) and',
+          'replaces the line by a new one (source `objection`, `replacementLineId`) with those units, the old one withdrawn. Give the',
+          '`version` you read to refuse a stale decision (409). 404 when the objection does not exist. 409 when it is already resolved, its period is no longer `published`, the line is no longer active (re-detection',
+          'replaced it: only `uphold` is possible), or on a concurrent change. The vendor\'s users are notified (`objection.resolved`).',
+          'Audited as `objection.resolve` (and `ledger.withdraw` / `ledger.reduce` for the line).',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json(ref('ObjectionResolve'), { decision: 'reduce', units: '1', reason: '暂停期间经核实为局方原因，核减 1 次', version: 0 }),
+        },
+        responses: {
+          '200': { description: 'The resolved objection (without `line`).', content: json(ref('Objection')) },
+          ...authErrors,
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
+          '409': resp('Conflict'),
+        },
+      },
+    },
+
+    // ---- interviews (约谈) ----
+    '/contracts/{id}/interviews': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['interviews'],
+        operationId: 'listInterviews',
+        summary: 'List the contract\'s interviews, ordered by period',
+        description: 'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404).',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'Interviews.', content: json({ type: 'array', items: ref('Interview') }) },
+          ...contractReadErrors,
+        },
+      },
+      post: {
+        tags: ['interviews'],
+        operationId: 'recordInterview',
+        summary: 'Record the interview (约谈) held for a period scoring below the threshold',
+        description: [
+          'Roles: admin, manager. 400 with path `period` when the period does not exist, its score is not strictly below the contract\'s',
+          'interview threshold, or it is still a draft (publish it first: the vendor is told); path `date` when the date is before the',
+          'period\'s start. 409 with path `period` when the period already has an interview (one per period). The vendor\'s users are',
+          'notified (`interview.recorded`). Counts toward the termination right (`GET /contracts/{id}`). Audited as `interview.record`.',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: {
+          required: true,
+          content: json(ref('InterviewCreate'), { period: 2, date: '2025-07-15', attendees: '局方：张经理；服务商：王总、李工', outcome: '服务商承诺一个月内补齐驻场人员并提交整改报告' }),
+        },
+        responses: {
+          '201': { description: 'Interview recorded.', content: json(ref('Interview')) },
+          ...authErrors,
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
+          '409': resp('Conflict'),
+        },
+      },
+    },
+
+    // ---- notifications, files, vendor-submitted evidence ----
+    '/notifications': {
+      get: {
+        tags: ['notifications'],
+        operationId: 'listNotifications',
+        summary: 'The acting user\'s notifications, newest first',
+        description: 'Roles: any authenticated user; only its own notifications. Unknown query parameters are refused (400).',
+        'x-roles': ROLE_ENUM,
+        parameters: [
+          {
+            name: 'unread',
+            in: 'query',
+            required: false,
+            description: 'true: only unread notifications.',
+            schema: { type: 'boolean', default: false },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'Maximum number of notifications.',
+            schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+          },
+        ],
+        responses: {
+          '200': { description: 'Notifications.', content: json({ type: 'array', items: ref('Notification') }) },
+          '400': resp('BadRequest'),
+          '401': resp('Unauthorized'),
+          '500': resp('InternalError'),
+        },
+      },
+    },
+    '/notifications/read-all': {
+      post: {
+        tags: ['notifications'],
+        operationId: 'markAllNotificationsRead',
+        summary: 'Mark all of the acting user\'s unread notifications read',
+        description: 'Roles: any authenticated user. No request body.',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'How many were marked.', content: json(ref('MarkReadResult'), { updated: 3 }) },
+          '401': resp('Unauthorized'),
+          '500': resp('InternalError'),
+        },
+      },
+    },
+    '/notifications/{id}/read': {
+      parameters: [param('NotificationId')],
+      post: {
+        tags: ['notifications'],
+        operationId: 'markNotificationRead',
+        summary: 'Mark one notification read',
+        description:
+          'Roles: any authenticated user. No request body. 404 when the notification is not the acting user\'s; an already read one ' +
+          'answers `updated: 0`.',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: '1, or 0 when it was already read.', content: json(ref('MarkReadResult'), { updated: 1 }) },
+          '400': resp('BadRequest'),
+          '401': resp('Unauthorized'),
+          '404': resp('NotFound'),
+          '500': resp('InternalError'),
+        },
+      },
+    },
+    '/contracts/{id}/files': {
+      parameters: [param('ContractId')],
+      post: {
+        tags: ['files'],
+        operationId: 'uploadFile',
+        summary: 'Upload an attachment (附件) to the contract, for objections and submissions',
+        description: [
+          'Roles: any role that can see the contract — admin, manager, finance; vendor only for its own vendor\'s contracts (others 404,',
+          'checked before the upload is received). No role check. `multipart/form-data` with the file in field `file` (one file, at most',
+          'UPLOAD_MAX_MB, default 200 MB, else 413; another field name or more than one file: 400 `invalid_upload`). 400 with path `file`',
+          'when there is no file, the name does not end in .pdf, .png, .jpg/.jpeg, .gif, .webp, .txt, .csv, .xls/.xlsx, .doc/.docx, .zip,',
+          '.eml or .msg, or the file is empty. Stored once per content (SHA-256); the name is cut to its last 200 characters without',
+          'directories. Use the answered `id` in `attachments` of an objection or submission. Audited as `file.upload`.',
+        ].join(' '),
+        'x-roles': ROLE_ENUM,
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['file'],
+                properties: { file: { type: 'string', format: 'binary', description: 'The attachment.' } },
+              },
+            },
+          },
+        },
+        responses: {
+          '201': { description: 'The stored file.', content: json(ref('StoredFile')) },
+          '400': resp('BadRequest'),
+          '401': resp('Unauthorized'),
+          '404': resp('NotFound'),
+          '413': resp('PayloadTooLarge'),
+          '500': resp('InternalError'),
+        },
+      },
+    },
+    '/files/{id}': {
+      parameters: [param('FileId')],
+      get: {
+        tags: ['files'],
+        operationId: 'downloadFile',
+        summary: 'Download an attachment',
+        description:
+          'Roles: admin, manager, finance; vendor only for files of its own vendor\'s contracts (others 404). Always sent as a download: ' +
+          '`Content-Type: application/octet-stream` (whatever type was uploaded), `Content-Disposition: attachment; filename*=UTF-8\'\'<name>`, ' +
+          '`X-Content-Type-Options: nosniff`. 404 when the file does not exist or its content is missing on disk.',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': {
+            description: 'The file\'s bytes.',
+            headers: {
+              'Content-Disposition': { description: 'attachment; filename*=UTF-8\'\'<URL-encoded name>', schema: { type: 'string' } },
+            },
+            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          },
+          ...contractReadErrors,
+        },
+      },
+    },
+    '/contracts/{id}/submissions': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['submissions'],
+        operationId: 'listSubmissions',
+        summary: 'List evidence the vendor submitted, newest first',
+        description:
+          'Roles: admin, manager, finance; vendor only for its own vendor\'s contracts (others 404). The query is validated before the ' +
+          'contract is looked up; unknown query parameters are refused (400).',
+        'x-roles': ROLE_ENUM,
+        parameters: [
+          {
+            name: 'status',
+            in: 'query',
+            required: false,
+            description: 'Only submissions with this status.',
+            schema: { type: 'string', enum: ['pending', 'confirmed', 'rejected'] },
+          },
+        ],
+        responses: {
+          '200': { description: 'Submissions.', content: json({ type: 'array', items: ref('EvidenceSubmission') }) },
+          ...contractReadErrors,
+        },
+      },
+      post: {
+        tags: ['submissions'],
+        operationId: 'submitEvidence',
+        summary: 'The vendor submits evidence (a report, an inspection run, a roster change) for the manager to confirm',
+        description: [
+          'Roles: vendor only (its own vendor\'s contracts, others 404; other roles 403). The submission is `pending` and counts for',
+          'nothing until confirmed. `payload` is checked as the manager\'s own route would check it (400 with paths `payload.<field>`):',
+          '`report_submission` as `POST /report-submissions` (ReportSubmissionCreate), `inspection_run` as `POST /inspections`',
+          '(InspectionRunCreate), `person` as one person of `POST /people` (PersonInput); checks that need stored data (the plan exists,',
+          'the covered period …) run only on confirmation. `attachments`: ids of files of this contract (400 path `attachments`',
+          'otherwise). The contract\'s manager is notified (`submission.created`) — only when the contract has one. Audited as',
+          '`submission.create`.',
+        ].join(' '),
+        'x-roles': ['vendor'],
+        requestBody: {
+          required: true,
+          content: json(ref('EvidenceSubmissionCreate'), {
+            kind: 'report_submission',
+            payload: { planId: 3, covers: '2025-11', submittedAt: '2025-12-03T09:00:00+08:00', title: '11月运维月报' },
+            attachments: [14],
+          }),
+        },
+        responses: {
+          '201': { description: 'The pending submission.', content: json(ref('EvidenceSubmission')) },
+          ...authErrors,
+          '403': resp('Forbidden'),
+          '404': resp('NotFound'),
+        },
+      },
+    },
+    '/contracts/{id}/submissions/{sid}/review': {
+      parameters: [param('ContractId'), param('SubmissionId')],
+      post: {
+        tags: ['submissions'],
+        operationId: 'reviewSubmission',
+        summary: 'Confirm (records the evidence; detection runs) or reject a pending submission',
+        description: [
+          'Roles: admin, manager. `reject` needs a `note` (400 path `note`). `confirm` records the payload through the same function as the',
+          'manager\'s own route, in the same transaction, so detection sees it as if the manager had entered it; `result` is that route\'s',
+          'answer (null on reject). When the payload no longer passes (e.g. the plan was removed) the answer is 400 `无法确认：…` with',
+          'paths `payload.<field>`; 409 `calendar_missing` possible. 404 when the contract or the submission (of this contract) does not',
+          'exist; 409 when it is no longer pending or was reviewed concurrently. The vendor\'s users are notified (`submission.confirm` /',
+          '`submission.reject`). Audited as `submission.confirm` / `submission.reject`.',
+        ].join(' '),
+        'x-roles': ['admin', 'manager'],
+        requestBody: { required: true, content: json(ref('SubmissionReview'), { decision: 'reject', note: '月报缺少故障统计，请补充后重新提交' }) },
+        responses: {
+          '200': { description: 'The reviewed submission and, on confirm, what recording it answered.', content: json(ref('SubmissionReviewResult')) },
+          ...contractWriteErrors,
+        },
+      },
+    },
+
+    // ---- payments ----
     '/contracts/{id}/payments': {
       parameters: [param('ContractId')],
       get: {
@@ -805,6 +1385,10 @@ export const openApiDocument = {
           'beyond an installment\'s amount carry into the next one (`carriedOut` → next `carriedIn`); what the last installment cannot',
           'absorb is `totals.uncollected`. Proposed penalties are shown as `pendingPenalties` but not deducted. Worked example: total',
           '12084900.00, ratio 0.40, P1 = 2.00 and P2 = 1.50 points, point rate 0.008 → factor 0.972 → grossAmount 4698609.12.',
+          'A vendor does not see the bureau\'s drafts: a draft period\'s `score` and `totalDeduction` are null (`interviewRequired` false);',
+          'the first installment fed by a draft period and every later one (carry-over links them) are `withheld`: their',
+          '`accumulatedDeduction`, `factor`, `grossAmount`, `carriedIn`, `carriedOut` and `payable` are null, and so are `totals.grossAmount`,',
+          '`totals.payable` and `totals.uncollected`. Other roles always get every figure (`withheld` false).',
         ].join(' '),
         'x-roles': ROLE_ENUM,
         responses: {
@@ -849,7 +1433,7 @@ export const openApiDocument = {
         summary: 'Audit log (审计日志), newest first',
         description:
           'Roles: admin, manager. Every write appends an entry in the same transaction: who, when, what, and the entity before/after. ' +
-          'Unknown query parameters are refused (400).',
+          'Filters combine (AND); page with `limit` and `offset`. Unknown query parameters are refused (400).',
         'x-roles': ['admin', 'manager'],
         parameters: [
           {
@@ -871,8 +1455,36 @@ export const openApiDocument = {
               description:
                 'Entity types written today: user, vendor, template, contract, ledger_line, rating, penalty, period, installment, calendar_year, ' +
                 'calendar_day, sla_policy, ticket, inspection_plan, inspection_run, report_plan, report_submission, position, person, event, ' +
-                'import_mapping, and tickets / inspections / report_submissions / people for imports.',
+                'import_mapping, objection, interview, file, evidence_submission, and tickets / inspections / report_submissions / people for imports.',
             },
+          },
+          {
+            name: 'action',
+            in: 'query',
+            required: false,
+            description: 'Only entries with exactly this action (see AuditEntry.action).',
+            schema: { type: 'string', maxLength: 64, example: 'period.sign' },
+          },
+          {
+            name: 'username',
+            in: 'query',
+            required: false,
+            description: 'Only entries of this user (exact username).',
+            schema: { type: 'string', maxLength: 64, example: 'manager' },
+          },
+          {
+            name: 'from',
+            in: 'query',
+            required: false,
+            description: 'Only entries on or after this date, read in Beijing time (UTC+8): from 00:00 +08:00.',
+            schema: { type: 'string', format: 'date', example: '2025-10-01' },
+          },
+          {
+            name: 'to',
+            in: 'query',
+            required: false,
+            description: 'Only entries on or before this date (inclusive), read in Beijing time (UTC+8); not before `from` (400 path `to`).',
+            schema: { type: 'string', format: 'date', example: '2025-10-31' },
           },
           {
             name: 'limit',
@@ -880,6 +1492,13 @@ export const openApiDocument = {
             required: false,
             description: 'Maximum number of entries.',
             schema: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
+          },
+          {
+            name: 'offset',
+            in: 'query',
+            required: false,
+            description: 'Entries to skip (newest first).',
+            schema: { type: 'integer', minimum: 0, maximum: 10000000, default: 0 },
           },
         ],
         responses: {
@@ -940,7 +1559,8 @@ export const openApiDocument = {
           'CSV text (`Content-Type: text/csv` or `text/plain`, at most 1 MB): one line `date,kind,name` per day, an optional header',
           'line (first line containing `date` or `日期`), kind `holiday`/`workday` or `休`/`班`; a CSV body takes the default source',
           '`管理员导入`. 400 when the year is outside 2000-2100 (path `year`), a day is not in the year or repeated (path `days[i].date`),',
-          'or a field is invalid. Ledger lines already detected are not re-evaluated: run `POST /contracts/{id}/detect` afterwards.',
+          'or a field is invalid. Then every detector re-runs for every contract, each contract in its own transaction after the',
+          'calendar is stored (`detection`: a contract that fails, e.g. for another missing year, is listed in `detection.failed`).',
         ].join(' '),
         'x-roles': ['admin'],
         requestBody: {
@@ -966,7 +1586,7 @@ export const openApiDocument = {
           },
         },
         responses: {
-          '200': { description: 'The year as now stored.', content: json(ref('CalendarYear')) },
+          '200': { description: 'The year as now stored and the re-detection of every contract.', content: json(ref('CalendarYearWithDetection')) },
           ...authErrors,
           '403': resp('Forbidden'),
         },
@@ -981,11 +1601,11 @@ export const openApiDocument = {
         description:
           'Roles: admin only. `kind: default` removes the day from the calendar data (Mon-Fri work, weekends off); `holiday` and `workday` ' +
           'need a `name` (400 otherwise). 400 when the date is not a valid YYYY-MM-DD (path `date`); 404 when its year has no calendar data ' +
-          '(import the year first). Answers the whole year. Detected ledger lines are not re-evaluated (run `/detect`).',
+          '(import the year first). Answers the whole year. Then every detector re-runs for every contract, as for `PUT /calendar/{year}`.',
         'x-roles': ['admin'],
         requestBody: { required: true, content: json(ref('CalendarDayUpdate'), { kind: 'holiday', name: '国庆节' }) },
         responses: {
-          '200': { description: 'The day\'s year as now stored.', content: json(ref('CalendarYear')) },
+          '200': { description: 'The day\'s year as now stored and the re-detection of every contract.', content: json(ref('CalendarYearWithDetection')) },
           ...authErrors,
           '403': resp('Forbidden'),
           '404': resp('NotFound'),
@@ -1064,7 +1684,9 @@ export const openApiDocument = {
           '(409 `conflict`: PUT /sla-policy first), then every ticket (400, paths `[i].field`): fields, severity among the policy\'s level codes,',
           'respondedAt/resolvedAt not before createdAt, resolvedAt not before respondedAt, pause reasons among the policy\'s `pauseReasons`, a pause',
           'not before createdAt and not ending before it starts, external ids unique within the body. Tickets are keyed by external id: a new',
-          'one is inserted, a changed one updated, an identical one left alone. Only new and changed tickets are re-evaluated; each ticket that',
+          'one is inserted, a changed one updated, an identical one left alone. An optional field (system, type, title, respondedAt,',
+          'resolvedAt, pauses) a ticket leaves out keeps its stored value; the merged ticket is checked again (400, paths `[i].field`, message',
+          'ending （与已存储的工单合并后）). Only new and changed tickets are re-evaluated; each ticket that',
           'missed its response or resolution limit gets one ledger line (source `sla`, sourceKey `ticket:<externalId>`) in the period of the',
           'first missed deadline, under the rule its type maps to. Unconfirmed pauses do not stop the clock.',
         ].join(' '),
@@ -1731,6 +2353,41 @@ export const openApiDocument = {
         description: 'Only events of this kind.',
         schema: { type: 'string', enum: EVENT_KIND_ENUM },
       },
+      UserId: {
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: 'User id. A positive integer of at most 9 digits, else 400.',
+        schema: { type: 'integer', minimum: 1, maximum: 999999999 },
+      },
+      ObjectionId: {
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: 'Objection id. A positive integer of at most 9 digits, else 400.',
+        schema: { type: 'integer', minimum: 1, maximum: 999999999 },
+      },
+      NotificationId: {
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: 'Notification id. A positive integer of at most 9 digits, else 400.',
+        schema: { type: 'integer', minimum: 1, maximum: 999999999 },
+      },
+      FileId: {
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: 'File id (as answered by `POST /contracts/{id}/files`). A positive integer of at most 9 digits, else 400.',
+        schema: { type: 'integer', minimum: 1, maximum: 999999999 },
+      },
+      SubmissionId: {
+        name: 'sid',
+        in: 'path',
+        required: true,
+        description: 'Evidence submission id (of this contract).',
+        schema: { type: 'integer', minimum: 1, maximum: 999999999 },
+      },
     },
     responses: {
       BadRequest: {
@@ -1849,6 +2506,61 @@ export const openApiDocument = {
           },
         },
       },
+      SignConflict: {
+        description:
+          'The period cannot be signed now. `conflict`: already signed or locked, or signed concurrently; `not_published`: still a draft; ' +
+          '`objections_open`: an objection to one of its lines is open; `objection_window_open`: the objection window runs and the vendor has ' +
+          'not acknowledged (send `confirmEarly: true` to sign anyway); `calendar_missing`: the detectors need a year the working calendar lacks.',
+        content: {
+          'application/json': {
+            schema: ref('Error'),
+            examples: {
+              conflict: { value: { error: { code: 'conflict', message: '考核期 1 已签署或已锁定', details: [] } } },
+              not_published: {
+                value: { error: { code: 'not_published', message: '考核期 1 尚未发布给服务商确认，不能签署', details: [{ path: 'period', message: '请先发布' }] } },
+              },
+              objections_open: {
+                value: { error: { code: 'objections_open', message: '本期还有 2 条服务商异议未处理，不能签署', details: [{ path: 'objections', message: '2 条未处理' }] } },
+              },
+              objection_window_open: {
+                value: {
+                  error: {
+                    code: 'objection_window_open',
+                    message: '异议期至 2025-04-14 止，服务商尚未确认；如需提前签署请确认（confirmEarly）',
+                    details: [{ path: 'confirmEarly', message: '异议期未届满' }],
+                  },
+                },
+              },
+              calendar_missing: {
+                value: {
+                  error: {
+                    code: 'calendar_missing',
+                    message: '工作日历缺少 2027 年的节假日数据，请管理员先导入该年度日历',
+                    details: [{ path: 'calendar', message: '工作日历缺少 2027 年的节假日数据，请管理员先导入该年度日历' }],
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      ObjectionConflict: {
+        description:
+          'The line cannot be objected to. `conflict`: the period is signed or locked, the vendor acknowledged it, the line is withdrawn or ' +
+          'is itself an objection\'s result, or the line already has an objection; `objection_window_closed`: today is after the ' +
+          'period\'s `objectionDeadline`.',
+        content: {
+          'application/json': {
+            schema: ref('Error'),
+            examples: {
+              conflict: { value: { error: { code: 'conflict', message: '已对该扣分记录提出异议，等待处理', details: [] } } },
+              objection_window_closed: {
+                value: { error: { code: 'objection_window_closed', message: '异议期已于 2025-04-14 结束', details: [{ path: 'lineId', message: '异议期已过' }] } },
+              },
+            },
+          },
+        },
+      },
     },
     schemas: {
       // ---- errors and small bodies ----
@@ -1865,11 +2577,12 @@ export const openApiDocument = {
                 type: 'string',
                 enum: [
                   'invalid_input', 'invalid_json', 'invalid_file', 'invalid_upload', 'unauthorized', 'forbidden', 'not_found', 'conflict',
-                  'calendar_missing', 'too_large', 'internal',
+                  'calendar_missing', 'not_published', 'objections_open', 'objection_window_open', 'objection_window_closed', 'too_large', 'internal',
                 ],
                 description:
                   'Machine-readable code: 400 invalid_input / invalid_json / invalid_file / invalid_upload, 401 unauthorized, 403 forbidden, ' +
-                  '404 not_found, 409 conflict / calendar_missing, 413 too_large, 500 internal.',
+                  '404 not_found, 409 conflict / calendar_missing / not_published / objections_open / objection_window_open (signing) / ' +
+                  'objection_window_closed (filing an objection), 413 too_large, 500 internal.',
               },
               message: { type: 'string', description: 'Human-readable message in Chinese (the first detail\'s message for validation errors).' },
               details: { type: 'array', items: ref('ErrorDetail'), description: 'Per-field problems; empty when not field-related.' },
@@ -1982,16 +2695,49 @@ export const openApiDocument = {
           displayName: nullable({ type: 'string', maxLength: 100, description: 'Empty string is stored as null.' }),
         },
       },
+      UserUpdate: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Every field optional; omitted fields keep their values.',
+        properties: {
+          role: { type: 'string', enum: ROLE_ENUM, description: 'An admin cannot take away its own admin role (400 path `role`).' },
+          vendorId: nullable({
+            type: 'integer',
+            minimum: 1,
+            description: 'For a `vendor` user: an existing vendor (omitted: keep the current one). Must be absent or null for other roles.',
+          }),
+          displayName: nullable({ type: 'string', maxLength: 100, description: 'Empty string or null clears it.' }),
+          active: { type: 'boolean', description: 'false deactivates the user (not oneself) and revokes its tokens.' },
+          password: nullable({
+            type: 'string',
+            minLength: 10,
+            maxLength: 200,
+            format: 'password',
+            description: 'A new password; revokes the user\'s tokens. Empty string or null: unchanged.',
+          }),
+        },
+      },
+      PasswordChange: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['currentPassword', 'newPassword'],
+        properties: {
+          currentPassword: { type: 'string', maxLength: 200, format: 'password' },
+          newPassword: { type: 'string', minLength: 10, maxLength: 200, format: 'password', description: 'Different from the current one.' },
+          confirmPassword: { type: 'string', format: 'password', description: 'Optional; when given it must equal newPassword.' },
+        },
+      },
 
       // ---- vendors ----
       Vendor: {
         type: 'object',
         description: 'A vendor (服务商), the contractor of O&M contracts.',
-        required: ['id', 'name', 'creditCode', 'createdAt'],
+        required: ['id', 'name', 'creditCode', 'version', 'createdAt'],
         properties: {
           id: { type: 'integer' },
           name: { type: 'string', example: '广西壹零贰肆信息技术有限公司' },
           creditCode: nullable({ type: 'string', pattern: '^[0-9A-Z]{18}$', description: 'Unified social credit code (统一社会信用代码).', example: '91450100MA5K000001' }),
+          version: { type: 'integer', minimum: 0, description: 'Optimistic-lock version: send it back with `PUT /vendors/{id}`.', example: 0 },
           createdAt: dateTime('Creation time.'),
         },
       },
@@ -2006,6 +2752,20 @@ export const openApiDocument = {
             pattern: '^\\s*[0-9A-Za-z]{18}\\s*$',
             description: 'Unified social credit code (统一社会信用代码): 18 digits and letters, upper-cased on input; empty string or null for none.',
           }),
+        },
+      },
+      VendorUpdate: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['version'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 200, description: 'New unique vendor name; trimmed. Omitted: unchanged.' },
+          creditCode: nullable({
+            type: 'string',
+            pattern: '^\\s*[0-9A-Za-z]{18}\\s*$',
+            description: 'Unified social credit code, upper-cased on input; empty string or null removes it; omitted: unchanged.',
+          }),
+          version: { type: 'integer', minimum: 0, description: 'The `version` you read; 409 when the vendor changed since.' },
         },
       },
 
@@ -2123,7 +2883,10 @@ export const openApiDocument = {
       Period: {
         type: 'object',
         description: 'An assessment period (考核期) of a contract, generated from its dates.',
-        required: ['number', 'label', 'startDate', 'endDate', 'partial', 'status', 'templateVersion', 'signedAt'],
+        required: [
+          'number', 'label', 'startDate', 'endDate', 'partial', 'status', 'templateVersion', 'publishedAt', 'objectionDeadline', 'acknowledgedAt',
+          'signedAt',
+        ],
         properties: {
           number: { type: 'integer', minimum: 1, example: 1 },
           label: { type: 'string', example: '第1季度（2025-01-01 至 2025-03-31）' },
@@ -2133,9 +2896,18 @@ export const openApiDocument = {
           status: {
             type: 'string',
             enum: ['draft', 'published', 'signed', 'locked'],
-            description: 'draft (草稿) → published (已发布给服务商) → signed (已签署) → locked (已锁定). Signed and locked periods refuse ledger and rating writes. The API sets only draft (on creation) and signed.',
+            description:
+              'draft (草稿, not shown to the vendor) → published (已发布给服务商: `POST …/publish`) → signed (已签署: `POST …/sign`); an admin\'s ' +
+              '`POST …/reopen` takes a signed period back to draft. locked (已锁定) is treated like signed but no route sets it. Signed and locked ' +
+              'periods refuse ledger and rating writes.',
           },
           templateVersion: { type: 'integer', description: 'The quality-table version this period is scored with.' },
+          publishedAt: nullable(dateTime('When the period was last published; null while a draft (cleared by a reopen).')),
+          objectionDeadline: nullable(date(
+            'Last local day (contract calendar, inclusive) on which the vendor may object: the `objectionWindowDays`-th working day after the publishing date; null while a draft.',
+            '2025-04-14',
+          )),
+          acknowledgedAt: nullable(dateTime('When the vendor acknowledged the published scorecard (确认无异议); null otherwise (cleared by publishing again).')),
           signedAt: nullable(dateTime('When the bureau signed the period; null until signed.')),
         },
       },
@@ -2234,7 +3006,7 @@ export const openApiDocument = {
         required: [
           'id', 'code', 'name', 'bureau', 'vendorId', 'vendor', 'systems', 'totalAmount', 'startDate', 'endDate', 'timeZone',
           'templateVersion', 'periodScheme', 'pointRate', 'interviewThreshold', 'interviewsBeforeTermination', 'objectionWindowDays',
-          'version', 'createdAt', 'periods', 'installments', 'penaltyClauses',
+          'managerId', 'version', 'createdAt', 'periods', 'installments', 'penaltyClauses',
         ],
         properties: {
           id: { type: 'integer' },
@@ -2256,9 +3028,23 @@ export const openApiDocument = {
             example: '0.008',
           },
           interviewThreshold: points('Interview threshold (约谈分数线): a period score strictly below it requires an interview (约谈).', '95.00'),
-          interviewsBeforeTermination: { type: 'integer', description: 'Interviews after which a further low quarter gives the right to terminate (可提前终止合同). Stored; not used by any route yet.' },
-          objectionWindowDays: { type: 'integer', description: 'Working days the vendor has to object to a published scorecard (异议期). Stored; not used by any route yet.' },
-          version: { type: 'integer', description: 'Optimistic-lock version of the contract row.' },
+          interviewsBeforeTermination: {
+            type: 'integer',
+            description: 'Interviews after which a further signed quarter below the threshold gives the right to terminate (可提前终止合同); see `GET /contracts/{id}`.',
+            example: 2,
+          },
+          objectionWindowDays: {
+            type: 'integer',
+            description: 'Working days (contract calendar) the vendor has to object to a published scorecard (异议期); sets each period\'s `objectionDeadline` when published.',
+            example: 5,
+          },
+          managerId: nullable({
+            type: 'integer',
+            description:
+              'The bureau manager responsible (负责人), a `manager` user. Notified of acknowledgements, objections, reopenings and vendor ' +
+              'submissions; when null, every active manager is notified instead — except of submissions, which then notify nobody.',
+          }),
+          version: { type: 'integer', description: 'Optimistic-lock version of the contract row: send it back with `PUT /contracts/{id}`.' },
           createdAt: dateTime('Creation time.'),
           periods: { type: 'array', items: ref('Period') },
           installments: { type: 'array', items: ref('Installment') },
@@ -2290,6 +3076,11 @@ export const openApiDocument = {
           interviewThreshold: decimalInput('Interview threshold (约谈分数线) in points, ≤ 100. Default "95".', 2, '95'),
           interviewsBeforeTermination: { type: 'integer', minimum: 0, maximum: 20, default: 2 },
           objectionWindowDays: { type: 'integer', minimum: 1, maximum: 60, default: 5 },
+          managerId: nullable({
+            type: 'integer',
+            minimum: 1,
+            description: 'An active `manager` user (400 otherwise). Omitted or null: the manager creating the contract, or none when an admin creates it.',
+          }),
           installments: { type: 'array', minItems: 1, maxItems: 24, items: ref('InstallmentInput') },
           penaltyClauses: {
             type: 'array',
@@ -2298,6 +3089,96 @@ export const openApiDocument = {
             description: 'Clause catalogue, codes unique. Omitted: the default catalogue (seed 002 contract 6.4-6.6, 10.2, 11.2, 14.2).',
           },
         },
+      },
+      ContractUpdate: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          'Only `version` is required; omitted fields keep their values. Structural terms (code, vendorId, totalAmount, startDate, endDate, ' +
+          'timeZone, periodScheme, pointRate, installments) change only while every period is a draft and no installment is invoiced or paid.',
+        required: ['version'],
+        properties: {
+          version: { type: 'integer', minimum: 0, description: 'The `version` you read; 409 when the contract changed since.' },
+          code: { type: 'string', minLength: 1, maxLength: 64, description: 'Unique (409). Structural.' },
+          name: { type: 'string', minLength: 1, maxLength: 300 },
+          bureau: { type: 'string', minLength: 1, maxLength: 200 },
+          vendorId: { type: 'integer', minimum: 1, description: 'An existing vendor (400). Structural.' },
+          systems: { type: 'array', maxItems: 100, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 200 } },
+          totalAmount: decimalInput('Contract total in yuan, > 0. Structural.', 2, '12084900.00'),
+          startDate: date('Contract start. Structural; regenerates the periods.'),
+          endDate: date('Contract end (inclusive). Structural; regenerates the periods.', '2025-12-31'),
+          timeZone: { type: 'string', maxLength: 64, description: 'IANA time zone. Structural; re-runs detection.' },
+          periodScheme: { type: 'string', enum: ['contract_quarters', 'calendar_quarters'], description: 'Structural; regenerates the periods.' },
+          pointRate: decimalInput('Point rate (点值), ≤ 1. Structural.', 6, '0.008'),
+          interviewThreshold: decimalInput('Interview threshold (约谈分数线), ≤ 100.', 2, '95'),
+          interviewsBeforeTermination: { type: 'integer', minimum: 0, maximum: 20 },
+          objectionWindowDays: { type: 'integer', minimum: 1, maximum: 60, description: 'Applies to periods published from now on.' },
+          managerId: nullable({ type: 'integer', minimum: 1, description: 'An active `manager` user (400 otherwise); null removes the manager.' }),
+          installments: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 24,
+            items: ref('InstallmentInput'),
+            description: 'The whole new list, numbered 1.. in order (same rules as on creation). Structural.',
+          },
+        },
+      },
+      ContractUpdateResult: {
+        description: 'The contract as now stored, with the fields that changed and what detection changed.',
+        allOf: [
+          ref('Contract'),
+          {
+            type: 'object',
+            required: ['changed', 'detection'],
+            properties: {
+              changed: {
+                type: 'array',
+                items: { type: 'string' },
+                description: 'Names of the fields that changed (empty: nothing was written).',
+                example: ['name', 'managerId'],
+              },
+              detection: {
+                type: 'object',
+                nullable: true,
+                description: 'A DetectionResult — what every detector changed — when the periods or the time zone changed; else null.',
+                properties: {
+                  sla: ref('DetectionSummary'),
+                  inspection: ref('DetectionSummary'),
+                  report: ref('DetectionSummary'),
+                  staffing: ref('DetectionSummary'),
+                  event: ref('DetectionSummary'),
+                },
+              },
+            },
+          },
+        ],
+      },
+      ContractStanding: {
+        description: 'A contract with where it stands: period scores, interviews and the termination right (可提前终止合同).',
+        allOf: [
+          ref('Contract'),
+          {
+            type: 'object',
+            required: ['scores', 'interviews', 'interviewsHeld', 'interviewsDue', 'terminationRight', 'terminationPeriod'],
+            properties: {
+              scores: {
+                type: 'array',
+                items: ref('PaymentPeriod'),
+                description: 'Every period\'s score, computed now. For a vendor, a draft period\'s score and totalDeduction are null.',
+              },
+              interviews: { type: 'array', items: ref('Interview') },
+              interviewsHeld: { type: 'integer', description: 'Number of periods with an interview.', example: 1 },
+              interviewsDue: {
+                type: 'array',
+                items: { type: 'integer' },
+                description: 'Published, signed or locked periods below the interview threshold that have no interview yet.',
+                example: [3],
+              },
+              terminationRight: { type: 'boolean', description: 'The bureau may terminate the contract early (可提前终止合同).' },
+              terminationPeriod: nullable({ type: 'integer', description: 'The signed period that gave the right; null without it.', example: 3 }),
+            },
+          },
+        ],
       },
 
       // ---- ledger, ratings, penalties ----
@@ -2325,8 +3206,10 @@ export const openApiDocument = {
           evidence: nullable({ type: 'string', description: 'Evidence text of a manual line; null on detected lines (see `trace`).' }),
           source: {
             type: 'string',
-            enum: ['manual', 'sla', 'inspection', 'report', 'staffing', 'event'],
-            description: 'Origin of the line: `manual` for lines recorded through `POST /ledger`, else the detector that wrote it.',
+            enum: ['manual', 'sla', 'inspection', 'report', 'staffing', 'event', 'objection'],
+            description:
+              'Origin of the line: `manual` for lines recorded through `POST /ledger`, `objection` for the line that replaces one an ' +
+              'objection reduced (核减; no sourceKey, item, rule, evidence and trace copied), else the detector that wrote it.',
             example: 'manual',
           },
           sourceKey: nullable({
@@ -2462,7 +3345,7 @@ export const openApiDocument = {
           reason: { type: 'string' },
           occurredAt: nullable(dateTime('When the event happened.')),
           evidence: nullable({ type: 'string' }),
-          source: { type: 'string', enum: ['manual', 'sla', 'inspection', 'report', 'staffing', 'event'], description: 'As in LedgerLine.source.' },
+          source: { type: 'string', enum: ['manual', 'sla', 'inspection', 'report', 'staffing', 'event', 'objection'], description: 'As in LedgerLine.source.' },
           sourceKey: nullable({ type: 'string', description: 'As in LedgerLine.sourceKey; null on manual lines.' }),
           trace: { type: 'array', items: { type: 'string' }, description: 'As in LedgerLine.trace; empty on manual lines.' },
           recordedBy: nullable({ type: 'integer' }),
@@ -2542,14 +3425,15 @@ export const openApiDocument = {
       // ---- payments ----
       PaymentPeriod: {
         type: 'object',
-        description: 'Score of one period as used by the payments.',
-        required: ['number', 'status', 'score', 'totalDeduction', 'interviewRequired'],
+        description: 'Score of one period as used by the payments (and in `GET /contracts/{id}`\'s `scores`).',
+        required: ['number', 'label', 'status', 'score', 'totalDeduction', 'interviewRequired'],
         properties: {
           number: { type: 'integer' },
+          label: { type: 'string', example: '第1季度（2025-01-01 至 2025-03-31）' },
           status: { type: 'string', enum: ['draft', 'published', 'signed', 'locked'] },
-          score: points('Period score.', '98.00'),
-          totalDeduction: points('Capped total deduction of the period.', '2.00'),
-          interviewRequired: { type: 'boolean' },
+          score: nullable(points('Period score; null for a vendor while the period is a draft.', '98.00')),
+          totalDeduction: nullable(points('Capped total deduction of the period; null for a vendor while the period is a draft.', '2.00')),
+          interviewRequired: { type: 'boolean', description: 'Score strictly below the interview threshold; false for a vendor while the period is a draft.' },
         },
       },
       PaymentInstallment: {
@@ -2557,7 +3441,7 @@ export const openApiDocument = {
         description: 'One installment line of the payment schedule: 应付金额 = 比例 × 合同总金额 × 系数 − 相应扣款.',
         required: [
           'number', 'name', 'ratio', 'deductible', 'baseAmount', 'periods', 'accumulatedDeduction', 'factor', 'grossAmount', 'penalties',
-          'pendingPenalties', 'carriedIn', 'carriedOut', 'payable', 'final', 'paymentStatus', 'invoiceDate', 'paidDate',
+          'pendingPenalties', 'carriedIn', 'carriedOut', 'payable', 'final', 'paymentStatus', 'invoiceDate', 'paidDate', 'withheld',
         ],
         properties: {
           number: { type: 'integer' },
@@ -2566,22 +3450,29 @@ export const openApiDocument = {
           deductible: { type: 'boolean' },
           baseAmount: money('比例 × 合同总金额, rounded half-up to the fen (display; the payable uses the exact value).', '4833960.00'),
           periods: { type: 'array', items: { type: 'integer' }, example: [1, 2] },
-          accumulatedDeduction: points('当期累计扣分: Σ capped total deductions of the feeding periods (0.00 when not deductible).', '3.50'),
+          accumulatedDeduction: nullable(points('当期累计扣分: Σ capped total deductions of the feeding periods (0.00 when not deductible). Null when withheld.', '3.50')),
           factor: {
             type: 'string',
-            description: 'Factor (系数) = 1 − 当期累计扣分 × 点值, never below 0; exact decimal string with at least 2 places ("1.00" when not deductible).',
+            nullable: true,
+            description: 'Factor (系数) = 1 − 当期累计扣分 × 点值, never below 0; exact decimal string with at least 2 places ("1.00" when not deductible). Null when withheld.',
             example: '0.972',
           },
-          grossAmount: money('比例 × 合同总金额 × 系数, rounded half-up to the fen once.', '4698609.12'),
+          grossAmount: nullable(money('比例 × 合同总金额 × 系数, rounded half-up to the fen once. Null when withheld.', '4698609.12')),
           penalties: money('Approved penalties assigned to this installment (相应扣款).', '0.00'),
           pendingPenalties: money('Proposed, not yet approved penalties assigned to it (not deducted).', '0.00'),
-          carriedIn: money('Penalties carried over from the previous installment.', '0.00'),
-          carriedOut: money('Penalties this installment could not absorb, carried into the next one.', '0.00'),
-          payable: money('Amount payable (应付金额) = max(0, grossAmount − penalties − carriedIn).', '4698609.12'),
+          carriedIn: nullable(money('Penalties carried over from the previous installment. Null when withheld.', '0.00')),
+          carriedOut: nullable(money('Penalties this installment could not absorb, carried into the next one. Null when withheld.', '0.00')),
+          payable: nullable(money('Amount payable (应付金额) = max(0, grossAmount − penalties − carriedIn). Null when withheld.', '4698609.12')),
           final: { type: 'boolean', description: 'True once every feeding period is signed or locked; until then the figures are provisional.' },
           paymentStatus: { type: 'string', enum: ['pending', 'invoiced', 'paid'] },
           invoiceDate: nullable(date('Invoice received.', '2025-07-10')),
           paidDate: nullable(date('Paid.', '2025-07-25')),
+          withheld: {
+            type: 'boolean',
+            description:
+              'Vendor view only: true when a feeding period (of this or an earlier installment) is still a draft; the figures that depend on ' +
+              'it are then null. Always false for other roles.',
+          },
         },
       },
       PaymentTotals: {
@@ -2589,10 +3480,10 @@ export const openApiDocument = {
         required: ['baseAmount', 'grossAmount', 'penalties', 'payable', 'uncollected'],
         properties: {
           baseAmount: money('Σ baseAmount.'),
-          grossAmount: money('Σ grossAmount.', '11949549.12'),
+          grossAmount: nullable(money('Σ grossAmount; null when an installment is withheld (vendor view).', '11949549.12')),
           penalties: money('Σ approved penalties.', '0.00'),
-          payable: money('Σ payable.', '11949549.12'),
-          uncollected: money('Penalties no installment could absorb (carried out of the last one).', '0.00'),
+          payable: nullable(money('Σ payable; null when an installment is withheld (vendor view).', '11949549.12')),
+          uncollected: nullable(money('Penalties no installment could absorb (carried out of the last one); null when an installment is withheld.', '0.00')),
         },
       },
       Payments: {
@@ -2632,8 +3523,11 @@ export const openApiDocument = {
           action: {
             type: 'string',
             description:
-              'user.create, vendor.create, template.create, contract.create, ledger.add, ledger.withdraw, rating.add, rating.withdraw, penalty.add, ' +
-              'penalty.approve, penalty.withdraw, period.sign, installment.payment_status, calendar.import, calendar.set_day, sla_policy.put, ' +
+              'user.create, user.update, user.password, vendor.create, vendor.update, template.create, contract.create, contract.update, ' +
+              'ledger.add, ledger.withdraw, ledger.reduce, rating.add, rating.withdraw, penalty.add, penalty.approve, penalty.withdraw, ' +
+              'period.publish, period.acknowledge, period.sign, period.reopen, objection.file, objection.resolve, interview.record, ' +
+              'file.upload, submission.create, submission.confirm, submission.reject, ' +
+              'installment.payment_status, calendar.import, calendar.set_day, sla_policy.put, ' +
               'tickets.upsert, inspection_plan.create, inspection.record, inspection.update, report_plan.create, report.submit, positions.put, ' +
               'people.upsert, event.record, event.withdraw, import_mapping.put, import.<kind> (tickets, inspections, report_submissions, people), ' +
               'detection.<source> (sla, inspection, report, staffing, event; only when lines were added, withdrawn or retraced).',
@@ -2645,6 +3539,293 @@ export const openApiDocument = {
           before: nullable({ type: 'object', description: 'The entity before the change, as serialised by the API; null for creations.' }),
           after: nullable({ type: 'object', description: 'The entity after the change, as serialised by the API.' }),
         },
+      },
+
+      // ---- sign-off workflow ----
+      SignRequest: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          confirmEarly: {
+            type: 'boolean',
+            default: false,
+            description: 'Sign although the objection window still runs and the vendor has not acknowledged (提前签署).',
+          },
+        },
+      },
+      ReopenRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['reason'],
+        properties: { reason: { type: 'string', minLength: 1, maxLength: 4000, description: 'Why the signed period is reopened; trimmed. Sent to the vendor.' } },
+      },
+      StandingFigures: {
+        type: 'object',
+        description: 'The figures a reopening may change (computed for an admin: never withheld).',
+        required: ['score', 'totalDeduction', 'periods', 'installments', 'payableTotal'],
+        properties: {
+          score: points('The reopened period\'s score.', '96.50'),
+          totalDeduction: points('The reopened period\'s capped total deduction.', '3.50'),
+          periods: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['number', 'score'],
+              properties: { number: { type: 'integer' }, score: points('Period score.', '98.00') },
+            },
+          },
+          installments: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['number', 'name', 'payable'],
+              properties: { number: { type: 'integer' }, name: { type: 'string' }, payable: money('Amount payable.', '4698609.12') },
+            },
+          },
+          payableTotal: money('Σ payable of all installments.', '11949549.12'),
+        },
+      },
+      ReopenPreview: {
+        type: 'object',
+        description: 'What reopening the period would change (a dry run; nothing was written).',
+        required: ['period', 'before', 'after', 'payableDifference'],
+        properties: {
+          period: { type: 'integer', description: 'The period number.', example: 1 },
+          before: ref('StandingFigures'),
+          after: ref('StandingFigures'),
+          payableDifference: {
+            type: 'string',
+            pattern: '^-?\\d+\\.\\d{2}$',
+            description: 'after.payableTotal − before.payableTotal in yuan, signed, exactly 2 places.',
+            example: '-19335.84',
+          },
+        },
+      },
+      ReopenResult: {
+        description: 'The reopened period (its fields at the top level, status `draft`), the reason and the figures before and after.',
+        allOf: [
+          ref('Period'),
+          {
+            type: 'object',
+            required: ['reason', 'before', 'after', 'payableDifference'],
+            properties: {
+              reason: { type: 'string' },
+              before: ref('StandingFigures'),
+              after: ref('StandingFigures'),
+              payableDifference: { type: 'string', pattern: '^-?\\d+\\.\\d{2}$', description: 'after.payableTotal − before.payableTotal, signed.', example: '-19335.84' },
+            },
+          },
+        ],
+      },
+
+      // ---- objections ----
+      Objection: {
+        type: 'object',
+        description: 'A vendor\'s objection (异议) to one ledger line of a published period. One per line.',
+        required: [
+          'id', 'contractId', 'period', 'lineId', 'reason', 'attachments', 'status', 'filedBy', 'filedAt', 'decision', 'resolutionReason',
+          'resolvedBy', 'resolvedAt', 'originalUnits', 'resolvedUnits', 'replacementLineId', 'version',
+        ],
+        properties: {
+          id: { type: 'integer' },
+          contractId: { type: 'integer' },
+          period: { type: 'integer', description: 'Period number of the line.' },
+          lineId: { type: 'integer', description: 'The ledger line objected to.' },
+          line: {
+            allOf: [ref('LedgerLine')],
+            description: 'The line as it stands now (withdrawn once withdrawn or reduced). Present in list, get and file answers; absent from the resolve answer.',
+          },
+          reason: { type: 'string', description: 'The vendor\'s reason.' },
+          attachments: { type: 'array', items: { type: 'integer' }, description: 'File ids (`GET /files/{id}`).' },
+          status: {
+            type: 'string',
+            enum: ['open', 'upheld', 'reduced', 'withdrawn'],
+            description: 'open (待处理) → upheld (维持原扣分), reduced (核减) or withdrawn (撤销该扣分).',
+          },
+          filedBy: nullable({ type: 'integer', description: 'User id of the vendor user.' }),
+          filedAt: dateTime('When filed.'),
+          decision: nullable({ type: 'string', enum: ['uphold', 'reduce', 'withdraw', null], description: 'Null while open.' }),
+          resolutionReason: nullable({ type: 'string' }),
+          resolvedBy: nullable({ type: 'integer' }),
+          resolvedAt: nullable(dateTime('When resolved.')),
+          originalUnits: { type: 'string', description: 'The line\'s units when the objection was filed (format as LedgerLine.units).', example: '2' },
+          resolvedUnits: nullable({
+            type: 'string',
+            description: 'Units after the decision: unchanged when upheld, the new units when reduced, "0" when withdrawn; null while open.',
+            example: '1',
+          }),
+          replacementLineId: nullable({ type: 'integer', description: 'The new line (source `objection`) when reduced; else null.' }),
+          version: { type: 'integer', description: 'Send it with the resolution to refuse a stale decision.' },
+        },
+      },
+      ObjectionCreate: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['reason'],
+        properties: {
+          reason: { type: 'string', minLength: 1, maxLength: 4000, description: 'Why the line is wrong; trimmed.' },
+          attachments: {
+            type: 'array',
+            maxItems: 20,
+            uniqueItems: true,
+            default: [],
+            items: { type: 'integer', minimum: 1 },
+            description: 'Ids of files uploaded to this contract.',
+          },
+        },
+      },
+      ObjectionResolve: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['decision', 'reason'],
+        properties: {
+          decision: { type: 'string', enum: ['uphold', 'reduce', 'withdraw'] },
+          units: decimalInput('Required for `reduce`: the new units, > 0 and below the line\'s units; whole when the rule counts whole units.', 2, '1'),
+          reason: { type: 'string', minLength: 1, maxLength: 4000, description: 'Why; trimmed. Sent to the vendor.' },
+          version: { type: 'integer', minimum: 0, description: 'The objection\'s `version` you read; 409 when it changed since. Optional.' },
+        },
+      },
+
+      // ---- interviews ----
+      Interview: {
+        type: 'object',
+        description: 'An interview (约谈) held because a period scored below the contract\'s interview threshold. One per period.',
+        required: ['id', 'period', 'date', 'attendees', 'outcome', 'recordedBy', 'createdAt'],
+        properties: {
+          id: { type: 'integer' },
+          period: { type: 'integer' },
+          date: date('When the interview was held.', '2025-07-15'),
+          attendees: { type: 'string' },
+          outcome: { type: 'string', description: 'What was agreed (整改措施).' },
+          recordedBy: nullable({ type: 'integer' }),
+          createdAt: dateTime('When recorded.'),
+        },
+      },
+      InterviewCreate: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['period', 'date', 'attendees', 'outcome'],
+        properties: {
+          period: { type: 'integer', minimum: 1, description: 'A published, signed or locked period scoring below the threshold, without an interview yet.' },
+          date: date('Not before the period\'s start.', '2025-07-15'),
+          attendees: { type: 'string', minLength: 1, maxLength: 2000 },
+          outcome: { type: 'string', minLength: 1, maxLength: 8000 },
+        },
+      },
+
+      // ---- notifications, files, submissions ----
+      Notification: {
+        type: 'object',
+        required: ['id', 'contractId', 'kind', 'message', 'link', 'read', 'readAt', 'createdAt'],
+        properties: {
+          id: { type: 'integer' },
+          contractId: nullable({ type: 'integer' }),
+          kind: {
+            type: 'string',
+            description:
+              'period.published, period.acknowledged, period.signed, period.reopened, objection.filed, objection.resolved, interview.recorded, ' +
+              'submission.created, submission.confirm, submission.reject.',
+            example: 'period.published',
+          },
+          message: { type: 'string', description: 'In Chinese.', example: '2025年税务信息系统运维服务项目「第1季度」的考核评分已发布，如有异议请于 2025-04-14 前提出' },
+          link: nullable({ type: 'string', description: 'Path of the web page concerned (not an API path).', example: '/contracts/1/periods/1' }),
+          read: { type: 'boolean' },
+          readAt: nullable(dateTime('When marked read.')),
+          createdAt: dateTime('When created.'),
+        },
+      },
+      MarkReadResult: {
+        type: 'object',
+        required: ['updated'],
+        properties: { updated: { type: 'integer', description: 'Notifications marked read by this request.' } },
+      },
+      StoredFile: {
+        type: 'object',
+        description: 'An uploaded attachment of a contract.',
+        required: ['id', 'contractId', 'name', 'size', 'mime', 'sha256', 'uploadedBy', 'createdAt'],
+        properties: {
+          id: { type: 'integer' },
+          contractId: { type: 'integer' },
+          name: { type: 'string', description: 'File name as uploaded, without directories, at most 200 characters.', example: '局方暂缓通知.pdf' },
+          size: { type: 'integer', description: 'Bytes.' },
+          mime: { type: 'string', description: 'Type the client declared (informational; downloads are always application/octet-stream).', example: 'application/pdf' },
+          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          uploadedBy: nullable({ type: 'integer' }),
+          createdAt: dateTime('When uploaded.'),
+        },
+      },
+      EvidenceSubmission: {
+        type: 'object',
+        description: 'Evidence the vendor submitted; counts only once confirmed.',
+        required: [
+          'id', 'contractId', 'kind', 'kindName', 'payload', 'attachments', 'status', 'submittedBy', 'submittedAt', 'reviewedAt', 'version',
+        ],
+        properties: {
+          id: { type: 'integer' },
+          contractId: { type: 'integer' },
+          kind: { type: 'string', enum: ['report_submission', 'inspection_run', 'person'] },
+          kindName: { type: 'string', description: '报告提交, 巡检记录 or 人员变更.', example: '报告提交' },
+          payload: { type: 'object', description: 'As submitted.' },
+          attachments: { type: 'array', items: { type: 'integer' }, description: 'File ids.' },
+          status: { type: 'string', enum: ['pending', 'confirmed', 'rejected'] },
+          submittedBy: nullable({ type: 'integer' }),
+          submittedAt: dateTime('When submitted.'),
+          reviewNote: nullable({ type: 'string', description: 'The reviewer\'s note (required when rejected); null until reviewed. The key is absent from the 201 answer of the submit.' }),
+          reviewedBy: nullable({ type: 'integer', description: 'Null until reviewed. The key is absent from the 201 answer of the submit.' }),
+          reviewedAt: nullable(dateTime('When reviewed.')),
+          version: { type: 'integer' },
+        },
+      },
+      EvidenceSubmissionCreate: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'payload'],
+        properties: {
+          kind: { type: 'string', enum: ['report_submission', 'inspection_run', 'person'] },
+          payload: {
+            description: 'By kind: report_submission a ReportSubmissionCreate, inspection_run an InspectionRunCreate, person a PersonInput (400 paths `payload.<field>`).',
+            anyOf: [ref('ReportSubmissionCreate'), ref('InspectionRunCreate'), ref('PersonInput')],
+          },
+          attachments: {
+            type: 'array',
+            maxItems: 20,
+            uniqueItems: true,
+            default: [],
+            items: { type: 'integer', minimum: 1 },
+            description: 'Ids of files uploaded to this contract.',
+          },
+        },
+      },
+      SubmissionReview: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['decision'],
+        properties: {
+          decision: { type: 'string', enum: ['confirm', 'reject'] },
+          note: nullable({ type: 'string', maxLength: 4000, description: 'Required (non-empty) for reject; trimmed. Sent to the vendor.' }),
+        },
+      },
+      SubmissionReviewResult: {
+        description: 'The reviewed submission and, on confirm, what recording the evidence answered.',
+        allOf: [
+          ref('EvidenceSubmission'),
+          {
+            type: 'object',
+            required: ['result'],
+            properties: {
+              result: {
+                type: 'object',
+                nullable: true,
+                description:
+                  'Null on reject. On confirm, the answer of the route the evidence went through: report_submission as `POST /report-submissions` ' +
+                  '(a ReportSubmission with `detection`), inspection_run as `POST /inspections` (an InspectionRun with `detection`), person as ' +
+                  '`POST /people` (an UpsertResult: counts and `detection`).',
+                required: ['detection'],
+                properties: { detection: ref('DetectionResult') },
+              },
+            },
+          },
+        ],
       },
 
       // ---- working calendar ----
@@ -2708,6 +3889,34 @@ export const openApiDocument = {
           kind: { type: 'string', enum: ['holiday', 'workday', 'default'], description: 'default: back to Mon-Fri work, weekends off.' },
           name: nullable({ type: 'string', maxLength: 50, description: 'Required for holiday and workday; ignored for default.' }),
         },
+      },
+      CalendarYearWithDetection: {
+        description: 'A calendar year as stored, and the re-detection of every contract that followed the change.',
+        allOf: [
+          ref('CalendarYear'),
+          {
+            type: 'object',
+            required: ['detection'],
+            properties: {
+              detection: {
+                type: 'object',
+                required: ['contracts', 'failed'],
+                properties: {
+                  contracts: { type: 'integer', description: 'Contracts re-examined (each in its own transaction).', example: 3 },
+                  failed: {
+                    type: 'array',
+                    description: 'Contracts whose detection failed (e.g. another year missing); the calendar change itself stands.',
+                    items: {
+                      type: 'object',
+                      required: ['contractId', 'message'],
+                      properties: { contractId: { type: 'integer' }, message: { type: 'string' } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
       },
 
       // ---- detection ----

@@ -39,13 +39,17 @@ function joinPath(parts: (string | number)[]): string {
   return parts.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }
 
+// Passing `messages` to validate() makes joi compile every message template on every call
+// (half the time of a small request); each schema gets its preferences applied once instead.
+const prepared = new WeakMap<Joi.Schema, Joi.Schema>();
+
 export function validate<T>(schema: Joi.Schema<T>, value: unknown): T {
-  const { error, value: out } = schema.validate(value ?? {}, {
-    abortEarly: false,
-    messages: zh,
-    errors: { wrap: { label: false } },
-    convert: true,
-  });
+  let s = prepared.get(schema) as Joi.Schema<T> | undefined;
+  if (!s) {
+    s = schema.prefs({ abortEarly: false, messages: zh, errors: { wrap: { label: false } }, convert: true });
+    prepared.set(schema, s);
+  }
+  const { error, value: out } = s.validate(value ?? {});
   if (error) {
     const details = error.details.map((d) => ({ path: joinPath(d.path) || '(body)', message: d.message }));
     throw badRequest(details[0]?.message ?? '输入无效', details);

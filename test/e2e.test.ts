@@ -70,9 +70,23 @@ describe('browser end to end [sqlite, chromium]', function () {
     await db?.close();
   });
 
+  // every page opened, so a failing step leaves a screenshot of where each browser stood
+  const open: Page[] = [];
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      for (const [i, p] of open.entries()) {
+        if (p.isClosed()) continue;
+        console.log(`  page ${i}: ${p.url()}`);
+        await p.screenshot({ path: path.join(ARTIFACTS, `failure-${i}.png`), fullPage: true }).catch(() => undefined);
+      }
+    }
+    open.length = 0;
+  });
+
   async function signIn(username: string, viewport = { width: 1366, height: 768 }): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({ viewport, locale: 'zh-CN' });
     const page = await context.newPage();
+    open.push(page);
     page.on('dialog', (d) => d.accept());
     await page.goto(`${base}/login`);
     await page.getByLabel('用户名').fill(username);

@@ -313,7 +313,7 @@ describeEachDb('Sign-off workflow', (get) => {
       expectError(await publish(id, 1, 'vendor'), 403);
       expectError(await publish(id, 1, 'finance'), 403);
       expectError(await publish(id, 9), 404);
-      expectError(await acknowledge(id, 1), 409); // a draft is not awaiting the vendor
+      expectError(await acknowledge(id, 1), 404); // a draft does not exist for the vendor
       expectError(await sign(id, 1), 409, 'not_published');
       expectError(await sign(id, 1, { confirmEarly: true }), 409, 'not_published');
       expect(await snapshot(id)).to.deep.equal(before);
@@ -1073,15 +1073,16 @@ describeEachDb('Sign-off workflow', (get) => {
       expect(note?.message).to.contain('缺少资质证明');
     });
 
-    it('a confirmation the evidence rules refuse leaves the submission pending and records nothing', async () => {
+    it('refuses at submission what a confirmation would refuse (an unknown plan, a bad report period) and stores nothing', async () => {
       const id = await newContract();
+      const before = await snapshot(id);
       // schema-valid, but plan 999999 does not exist for this contract
       const s = await submit(id, { kind: 'inspection_run', payload: { planId: 999999, performedAt: '2025-12-01T10:00:00+08:00', performer: '张三' } });
-      expect(s.status, JSON.stringify(s.body)).to.equal(201);
-      const before = await snapshot(id);
-      const res = await review(id, s.body.id, { decision: 'confirm' });
-      expectError(res, 400);
-      expect(res.body.error.details.map((d: Body) => d.path)).to.include('payload.planId');
+      expectError(s, 400);
+      expect(s.body.error.details.map((d: Body) => d.path)).to.include('payload.planId');
+      const r = await submit(id, { kind: 'report_submission', payload: { planId: 999999, covers: '2025-12', submittedAt: '2026-01-05T10:00:00+08:00' } });
+      expectError(r, 400);
+      expect(r.body.error.details.map((d: Body) => d.path)).to.include('payload.planId');
       expect(await snapshot(id)).to.deep.equal(before);
     });
 

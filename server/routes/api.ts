@@ -133,13 +133,16 @@ export function apiRouter(ctx: Ctx): Router {
     return { ok: true };
   }));
   r.get('/me', h(async (req) => me(req)));
+  r.post('/me/password', h((req) => users.changePassword(ctx, me(req), req.body)));
 
   r.get('/users', h((req) => users.listUsers(ctx, me(req))));
   r.post('/users', h((req) => users.createUser(ctx, me(req), req.body), 201));
+  r.put('/users/:id', h((req) => users.updateUser(ctx, me(req), intParam(req, 'id'), req.body)));
 
   r.get('/vendors', h((req) => vendors.listVendors(ctx, me(req))));
   r.post('/vendors', h((req) => vendors.createVendor(ctx, me(req), req.body), 201));
   r.get('/vendors/:id', h((req) => vendors.getVendor(ctx, me(req), intParam(req, 'id'))));
+  r.put('/vendors/:id', h((req) => vendors.updateVendor(ctx, me(req), intParam(req, 'id'), req.body)));
 
   r.get('/templates', h(() => templates.listTemplates(ctx)));
   r.post('/templates', h((req) => templates.createTemplate(ctx, me(req), req.body), 201));
@@ -148,6 +151,7 @@ export function apiRouter(ctx: Ctx): Router {
   r.get('/contracts', h((req) => contracts.listContracts(ctx, me(req))));
   r.post('/contracts', h((req) => contracts.createContract(ctx, me(req), req.body), 201));
   r.get('/contracts/:id', h((req) => workflow.getContractStanding(ctx, me(req), intParam(req, 'id'))));
+  r.put('/contracts/:id', h((req) => contracts.updateContract(ctx, me(req), intParam(req, 'id'), req.body)));
 
   r.get('/contracts/:id/ledger', h((req) => ledger.listLines(ctx, me(req), intParam(req, 'id'), req.query)));
   r.post('/contracts/:id/ledger', h((req) => ledger.addLine(ctx, me(req), intParam(req, 'id'), req.body), 201));

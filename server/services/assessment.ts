@@ -1,5 +1,5 @@
 // Scorecards and payments: load the data, call the pure functions in scoring/, serialise.
-import { QueryTypes, Transaction } from 'sequelize';
+import { Op, QueryTypes, Transaction } from 'sequelize';
 import { InstallmentRow, PenaltyRow, PeriodRow } from '../../models';
 import { formatExact, formatPoints, formatYuan, parseDecimal } from '../../scoring/decimal';
 import { computePayments, formatFactor } from '../../scoring/payments';
@@ -307,16 +307,38 @@ export async function setPaymentStatus(ctx: Ctx, actor: Actor, contractId: numbe
 const auditSchema = Joi.object({
   contractId: Joi.number().integer().min(1),
   entity: Joi.string().max(64),
+  action: Joi.string().max(64),
+  username: Joi.string().max(64),
+  // Beijing dates, both inclusive
+  from: dateText(),
+  to: dateText(),
   limit: Joi.number().integer().min(1).max(1000).default(200),
+  offset: Joi.number().integer().min(0).max(10_000_000).default(0),
 });
+
+/** Midnight at the start of a Beijing date, as an instant. */
+function beijingMidnight(date: string, addDays = 0): Date {
+  return new Date(new Date(`${date}T00:00:00+08:00`).getTime() + addDays * 86_400_000);
+}
 
 export async function listAudit(ctx: Ctx, actor: Actor, query: unknown) {
   requireRole(actor, 'admin', 'manager');
-  const q = validate<{ contractId?: number; entity?: string; limit: number }>(auditSchema, query);
-  const where: Record<string, unknown> = {};
+  const q = validate<{
+    contractId?: number; entity?: string; action?: string; username?: string; from?: string; to?: string; limit: number; offset: number;
+  }>(auditSchema, query);
+  if (q.from && q.to && q.to < q.from) throw invalidField('to', '结束日期不能早于开始日期');
+  const where: Record<string | symbol, unknown> = {};
   if (q.contractId) where.contractId = q.contractId;
   if (q.entity) where.entity = q.entity;
-  const rows = (await ctx.db.models.Audit.findAll({ where, order: [['id', 'DESC']], limit: q.limit, raw: true })) as unknown as {
+  if (q.action) where.action = q.action;
+  if (q.username) where.username = q.username;
+  if (q.from || q.to) {
+    const at: Record<symbol, Date> = {};
+    if (q.from) at[Op.gte] = beijingMidnight(q.from);
+    if (q.to) at[Op.lt] = beijingMidnight(q.to, 1);
+    where.at = at;
+  }
+  const rows = (await ctx.db.models.Audit.findAll({ where, order: [['id', 'DESC']], limit: q.limit, offset: q.offset, raw: true })) as unknown as {
     id: number; at: Date; userId: number | null; username: string | null; action: string; entity: string;
     entityId: string | null; contractId: number | null; before: string | null; after: string | null;
   }[];

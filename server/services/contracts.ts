@@ -1,5 +1,5 @@
 // Contracts: terms, generated periods, installments and the penalty-clause catalogue.
-import { Transaction } from 'sequelize';
+import { Op, Transaction } from 'sequelize';
 import { ContractRow, InstallmentRow, PenaltyClauseRow, PeriodRow, VendorRow } from '../../models';
 import { add, formatExact, formatPoints, formatYuan, parseDecimal, parsePoints, parseYuan, cmp, ONE, ZERO } from '../../scoring/decimal';
 import { ratiosSumToOne } from '../../scoring/payments';
@@ -7,7 +7,8 @@ import { DEFAULT_PENALTY_CLAUSES, PenaltyClause, validateClause } from '../../sc
 import { generatePeriods, PeriodScheme } from '../../scoring/periods';
 import { badRequest, conflict, invalidField, notFound, ErrorDetail } from '../errors';
 import { dateText, decimalText, Joi, validate } from '../validate';
-import { Actor, assertContractVisible, audit, big, bool, Ctx, iso, requireRole } from './context';
+import { Actor, assertContractVisible, audit, big, bool, Ctx, iso, now, requireRole } from './context';
+import { zoneOffsets } from '../../scoring/timezone';
 import { latestTemplateVersion, loadTemplate } from './templates';
 
 export interface ContractBundle {
@@ -226,17 +227,22 @@ export async function loadBundle(ctx: Ctx, id: number, transaction?: Transaction
   const { Contract, Vendor, Period, Installment, PenaltyClause: Clause } = ctx.db.models;
   const contract = (await Contract.findByPk(id, { raw: true, transaction })) as unknown as ContractRow | null;
   if (!contract) throw notFound('合同不存在');
-  const [vendor, periods, installments, clauses] = await Promise.all([
-    Vendor.findByPk(contract.vendorId, { raw: true, transaction }),
+  const reads = [
+    () => Vendor.findByPk(contract.vendorId, { raw: true, transaction }),
     // Inside a write transaction on PostgreSQL the periods are read FOR SHARE, so a period
     // cannot be signed while this transaction writes into it (signing waits for it).
-    Period.findAll({
+    () => Period.findAll({
       where: { contractId: id }, order: [['number', 'ASC']], raw: true, transaction,
       lock: transaction && ctx.db.dialect === 'postgres' ? transaction.LOCK.SHARE : undefined,
     }),
-    Installment.findAll({ where: { contractId: id }, order: [['number', 'ASC']], raw: true, transaction }),
-    Clause.findAll({ where: { contractId: id }, order: [['id', 'ASC']], raw: true, transaction }),
-  ]);
+    () => Installment.findAll({ where: { contractId: id }, order: [['number', 'ASC']], raw: true, transaction }),
+    () => Clause.findAll({ where: { contractId: id }, order: [['id', 'ASC']], raw: true, transaction }),
+  ] as const;
+  // One connection runs one query at a time: inside a transaction the reads go in turn
+  // (pg deprecates queueing queries on a client), outside it they go in parallel.
+  const [vendor, periods, installments, clauses] = transaction
+    ? [await reads[0](), await reads[1](), await reads[2](), await reads[3]()]
+    : await Promise.all([reads[0](), reads[1](), reads[2](), reads[3]()]);
   return {
     contract,
     vendor: vendor as unknown as VendorRow,
@@ -262,6 +268,9 @@ export function serializePeriod(p: PeriodRow) {
     partial: bool(p.partial),
     status: p.status,
     templateVersion: p.templateVersion,
+    publishedAt: iso(p.publishedAt),
+    objectionDeadline: p.objectionDeadline ?? null,
+    acknowledgedAt: iso(p.acknowledgedAt),
     signedAt: iso(p.signedAt),
   };
 }
@@ -348,4 +357,212 @@ export async function listContracts(ctx: Ctx, actor: Actor) {
     endDate: c.endDate,
     templateVersion: c.templateVersion,
   }));
+}
+
+// ---- editing a contract -------------------------------------------------------------------
+
+const updateSchema = Joi.object({
+  /** the version the editor read (optimistic locking) */
+  version: Joi.number().integer().min(0).required(),
+  code: Joi.string().trim().min(1).max(64),
+  name: Joi.string().trim().min(1).max(300),
+  bureau: Joi.string().trim().min(1).max(200),
+  vendorId: Joi.number().integer().min(1),
+  systems: Joi.array().items(Joi.string().trim().min(1).max(200)).max(100).unique(),
+  totalAmount: decimalText(2),
+  startDate: dateText(),
+  endDate: dateText(),
+  timeZone: Joi.string().trim().max(64),
+  periodScheme: Joi.string().valid('contract_quarters', 'calendar_quarters'),
+  pointRate: decimalText(6),
+  interviewThreshold: decimalText(2),
+  interviewsBeforeTermination: Joi.number().integer().min(0).max(20),
+  objectionWindowDays: Joi.number().integer().min(1).max(60),
+  managerId: Joi.number().integer().min(1).allow(null),
+  installments: Joi.array().items(installmentSchema).min(1).max(24),
+});
+
+type UpdateContractInput = Partial<Omit<CreateContractInput, 'templateVersion' | 'penaltyClauses'>> & { version: number };
+
+/** Fields that shape the periods or the money: fixed once a period left draft or an installment was invoiced. */
+const STRUCTURAL_FIELDS = ['code', 'vendorId', 'totalAmount', 'startDate', 'endDate', 'timeZone', 'periodScheme', 'pointRate', 'installments'] as const;
+const FIELD_LABEL: Record<string, string> = {
+  code: '合同编号', vendorId: '服务商', totalAmount: '合同总金额', startDate: '开始日期', endDate: '结束日期', timeZone: '时区',
+  periodScheme: '考核期划分', pointRate: '每分扣减比例', installments: '付款安排', name: '合同名称', bureau: '采购人', systems: '运维系统',
+  interviewThreshold: '约谈分数线', interviewsBeforeTermination: '约谈次数', objectionWindowDays: '异议期', managerId: '负责人',
+};
+
+/** Active managers who can be named as a contract's manager (the contract form's choice). */
+export async function listManagers(ctx: Ctx, actor: Actor) {
+  requireRole(actor, 'admin', 'manager');
+  const rows = (await ctx.db.models.User.findAll({ where: { role: 'manager', active: true }, order: [['username', 'ASC']], raw: true })) as unknown as {
+    id: number; username: string; displayName: string | null;
+  }[];
+  return rows.map((u) => ({ id: u.id, username: u.username, displayName: u.displayName }));
+}
+
+/** The contract's local date of an instant. */
+function localDate(timeZone: string, at: Date): string {
+  return new Date(at.getTime() + zoneOffsets(timeZone).offsetAt(at.getTime())).toISOString().slice(0, 10);
+}
+
+/**
+ * Edits a contract's terms. Optimistic locking by `version` (409 when another edit came first).
+ * Terms that shape the periods or the money (dates, period scheme, amount, point rate,
+ * installments, code, vendor, time zone) change only while every period is a draft and no
+ * installment is invoiced or paid; the name, bureau, systems, manager and the thresholds
+ * change any time until the contract's end date. Omitted fields keep their values. When the
+ * periods change they are generated again and every detector re-runs.
+ */
+export async function updateContract(ctx: Ctx, actor: Actor, id: number, body: unknown) {
+  requireRole(actor, 'admin', 'manager');
+  const current = await loadVisibleBundle(ctx, actor, id);
+  const input = validate<UpdateContractInput>(updateSchema, body);
+  const staleMessage = (v: number) => `合同已被他人修改（您编辑的是第 ${input.version} 版，当前为第 ${v} 版），请刷新页面查看最新内容后重新修改`;
+  if (current.contract.version !== input.version) {
+    throw conflict(staleMessage(current.contract.version), [{ path: 'version', message: '合同已被他人修改' }]);
+  }
+  const before = serializeContract(current);
+
+  // What the contract becomes (omitted fields keep their values), and what actually changed.
+  const next = {
+    code: input.code ?? before.code,
+    name: input.name ?? before.name,
+    bureau: input.bureau ?? before.bureau,
+    vendorId: input.vendorId ?? before.vendorId,
+    systems: input.systems ?? before.systems,
+    totalAmount: input.totalAmount !== undefined ? formatYuan(parseYuan(input.totalAmount)) : before.totalAmount,
+    startDate: input.startDate ?? before.startDate,
+    endDate: input.endDate ?? before.endDate,
+    timeZone: input.timeZone ?? before.timeZone,
+    periodScheme: (input.periodScheme ?? before.periodScheme) as PeriodScheme,
+    pointRate: input.pointRate !== undefined ? formatExact(parseDecimal(input.pointRate)) : before.pointRate,
+    interviewThreshold: input.interviewThreshold !== undefined ? formatPoints(parsePoints(input.interviewThreshold)) : before.interviewThreshold,
+    interviewsBeforeTermination: input.interviewsBeforeTermination ?? before.interviewsBeforeTermination,
+    objectionWindowDays: input.objectionWindowDays ?? before.objectionWindowDays,
+    managerId: input.managerId !== undefined ? input.managerId : before.managerId,
+    installments: input.installments
+      ? input.installments.map((i) => ({ name: i.name, ratio: formatExact(parseDecimal(i.ratio), 2), deductible: i.deductible, periods: [...i.periods].sort((a, b) => a - b) }))
+      : before.installments.map((i) => ({ name: i.name, ratio: i.ratio, deductible: i.deductible, periods: i.periods })),
+  };
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const oldInstallments = before.installments.map((i) => ({ name: i.name, ratio: i.ratio, deductible: i.deductible, periods: i.periods }));
+  const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) =>
+    k === 'installments' ? !same(next.installments, oldInstallments) : k === 'pointRate' ? cmp(parseDecimal(next.pointRate), parseDecimal(before.pointRate)) !== 0 : !same(next[k], before[k]));
+  if (changed.length === 0) return { ...before, changed: [] as string[], detection: null };
+
+  // Field checks, as when the contract was created.
+  const issues: ErrorDetail[] = [];
+  const totalFen = parseYuan(next.totalAmount);
+  if (totalFen <= 0n) issues.push({ path: 'totalAmount', message: '合同总金额必须大于 0' });
+  if (totalFen > 10n ** 15n) issues.push({ path: 'totalAmount', message: '合同总金额超出范围' });
+  if (next.endDate < next.startDate) issues.push({ path: 'endDate', message: '结束日期不能早于开始日期' });
+  const tenYearsOn = `${Number(next.startDate.slice(0, 4)) + 10}${next.startDate.slice(4)}`;
+  if (next.endDate >= tenYearsOn) issues.push({ path: 'endDate', message: '合同期限不能超过 10 年' });
+  if (!isTimeZone(next.timeZone)) issues.push({ path: 'timeZone', message: `未知的时区 ${next.timeZone}` });
+  if (cmp(parseDecimal(next.pointRate), ONE) > 0) issues.push({ path: 'pointRate', message: '每分扣减比例不能大于 1' });
+  if (parsePoints(next.interviewThreshold) > 10000) issues.push({ path: 'interviewThreshold', message: '约谈分数线不能高于 100' });
+  if (issues.length) throw badRequest(issues[0].message, issues);
+  const periodsChange = changed.some((k) => k === 'startDate' || k === 'endDate' || k === 'periodScheme');
+  const periods = periodsChange ? generatePeriods(next.startDate, next.endDate, next.periodScheme) : null;
+  if (changed.includes('installments') || periodsChange) {
+    checkInstallments(next.installments, periods ? periods.length : current.periods.length, issues);
+    if (issues.length) throw badRequest(issues[0].message, issues);
+  }
+
+  // What may change now.
+  const today = localDate(current.contract.timeZone, now(ctx));
+  if (today > current.contract.endDate) {
+    throw conflict(`合同已于 ${current.contract.endDate} 到期，不能再修改合同条款`);
+  }
+  const structural = changed.filter((k) => (STRUCTURAL_FIELDS as readonly string[]).includes(k));
+  if (structural.length) {
+    const labels = structural.map((k) => FIELD_LABEL[k]).join('、');
+    const started = current.periods.filter((p) => p.status !== 'draft');
+    if (started.length) {
+      throw conflict(
+        `第 ${started.map((p) => p.number).join('、')} 期已发布或签署，${labels}不能再修改（考核期和付款计算以其为准）；如需更改请先由管理员重新开启相关考核期`,
+        structural.map((k) => ({ path: k, message: `考核期已发布或签署，不能修改${FIELD_LABEL[k]}` })),
+      );
+    }
+    const billed = current.installments.filter((i) => i.paymentStatus !== 'pending');
+    if (billed.length) {
+      throw conflict(
+        `${billed.map((i) => i.name).join('、')}已收票或已支付，${labels}不能再修改`,
+        structural.map((k) => ({ path: k, message: `已有款项收票或支付，不能修改${FIELD_LABEL[k]}` })),
+      );
+    }
+  }
+  const { Vendor, Contract, Period, Installment, User, LedgerLine, Rating, Penalty, Interview } = ctx.db.models;
+  if (changed.includes('vendorId') && !(await Vendor.findByPk(next.vendorId))) throw invalidField('vendorId', '服务商不存在');
+  if (changed.includes('managerId') && next.managerId !== null) {
+    const m = (await User.findByPk(next.managerId, { raw: true })) as unknown as { role: string; active: boolean } | null;
+    if (!m || m.role !== 'manager' || !m.active) throw invalidField('managerId', '负责人必须是在用的合同管理员账号');
+  }
+  if (changed.includes('code') && (await Contract.findOne({ where: { code: next.code } }))) {
+    throw conflict(`合同编号 ${next.code} 已存在`, [{ path: 'code', message: '合同编号已存在' }]);
+  }
+
+  let detection: unknown = null;
+  await ctx.db.sequelize.transaction(async (t) => {
+    const [n] = await Contract.update(
+      {
+        code: next.code, name: next.name, bureau: next.bureau, vendorId: next.vendorId, systems: JSON.stringify(next.systems),
+        totalAmountFen: totalFen.toString(), startDate: next.startDate, endDate: next.endDate, timeZone: next.timeZone,
+        periodScheme: next.periodScheme, pointRate: next.pointRate, interviewThreshold: parsePoints(next.interviewThreshold),
+        interviewsBeforeTermination: next.interviewsBeforeTermination, objectionWindowDays: next.objectionWindowDays,
+        managerId: next.managerId, version: input.version + 1,
+      },
+      { where: { id, version: input.version }, transaction: t },
+    );
+    if (n !== 1) {
+      const now2 = (await Contract.findByPk(id, { raw: true, transaction: t })) as unknown as ContractRow;
+      throw conflict(staleMessage(now2.version), [{ path: 'version', message: '合同已被他人修改' }]);
+    }
+    // Read inside the transaction: a period published meanwhile is respected (FOR SHARE on PostgreSQL).
+    const bundle = await loadBundle(ctx, id, t);
+    if (structural.length && (bundle.periods.some((p) => p.status !== 'draft') || bundle.installments.some((i) => i.paymentStatus !== 'pending'))) {
+      throw conflict('考核期刚被发布或款项刚被登记，合同条款未修改，请刷新页面后重试');
+    }
+    if (periods) {
+      // Records that name a period which would no longer exist keep the change from happening.
+      const count = periods.length;
+      const beyond = { contractId: id, periodNumber: { [Op.gt]: count } };
+      const manual = await LedgerLine.count({ where: { ...beyond, status: 'active', source: ['manual', 'objection'] }, transaction: t });
+      const ratings = await Rating.count({ where: { ...beyond, status: 'active' }, transaction: t });
+      const interviews = await Interview.count({ where: beyond, transaction: t });
+      if (manual || ratings || interviews) {
+        throw conflict(`修改后合同只有 ${count} 个考核期，但第 ${count + 1} 期及以后已有人工扣分、评价或约谈记录，请先撤销这些记录`, [
+          { path: 'endDate', message: `修改后只有 ${count} 个考核期，之后的考核期已有记录` },
+        ]);
+      }
+      await Period.destroy({ where: { contractId: id }, transaction: t });
+      await Period.bulkCreate(periods.map((p) => ({ contractId: id, ...p, status: 'draft', templateVersion: bundle.contract.templateVersion })), { transaction: t });
+    }
+    if (changed.includes('installments')) {
+      const gone = await Penalty.count({ where: { contractId: id, installmentNumber: { [Op.gt]: next.installments.length }, status: { [Op.ne]: 'withdrawn' } }, transaction: t });
+      if (gone) {
+        throw conflict(`第 ${next.installments.length + 1} 笔及以后的款项已有扣款记录，不能删除这些款项`, [{ path: 'installments', message: '被删除的款项已有扣款记录' }]);
+      }
+      await Installment.destroy({ where: { contractId: id }, transaction: t });
+      await Installment.bulkCreate(
+        next.installments.map((inst, i) => ({
+          contractId: id, number: i + 1, name: inst.name, ratio: formatExact(parseDecimal(inst.ratio)), deductible: inst.deductible, periods: JSON.stringify(inst.periods),
+        })),
+        { transaction: t },
+      );
+    }
+    const after = await loadBundle(ctx, id, t);
+    await audit(ctx, t, actor, {
+      action: 'contract.update', entity: 'contract', entityId: id, contractId: id, before, after: { ...serializeContract(after), changed },
+    });
+    // Detection depends on the periods and the contract's zone (working calendar).
+    if (periods || changed.includes('timeZone')) {
+      // evidence.ts imports this module: required when needed, not at load time
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const evidence = require('./evidence') as typeof import('./evidence');
+      detection = await evidence.detect(ctx, t, actor, after, evidence.ALL_SOURCES);
+    }
+  });
+  return { ...serializeContract(await loadBundle(ctx, id)), changed, detection };
 }

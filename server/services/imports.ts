@@ -49,6 +49,14 @@ export const IMPORT_FIELDS: Record<ImportKind, { fields: string[]; required: str
 const KIND_LABEL: Record<ImportKind, string> = { tickets: '工单', inspections: '巡检记录', report_submissions: '报告提交记录', people: '人员名册' };
 const MAX_REPORTED_ROWS = 5000;
 
+/** What an import reports while it runs (rows read so far; then the detectors run). */
+export interface ImportProgress {
+  phase: 'reading' | 'detecting';
+  rows: number;
+  badRows: number;
+}
+const PROGRESS_EVERY = 200;
+
 export interface RowError {
   row: number;
   errors: { field: string; message: string }[];
@@ -232,6 +240,7 @@ export async function importFile(
   kindText: string,
   file: UploadedFile | undefined,
   mappingText: unknown,
+  onProgress?: (p: ImportProgress) => void,
 ) {
   requireRole(actor, 'admin', 'manager');
   const kind = checkKind(kindText);
@@ -273,7 +282,7 @@ export async function importFile(
       const result = await importRows(ctx, t, actor, current, kind, format, file.path, fileHash, mapping, currentPolicy, (e) => {
         badRows += 1;
         if (rowErrors.length < MAX_REPORTED_ROWS) rowErrors.push(e);
-      }, (n) => (total = n));
+      }, (n) => (total = n), onProgress);
       if (badRows > 0) throw new RollbackForErrors();
       if (override) await saveMapping(ctx, t, actor, contractId, kind, override);
       return result;
@@ -306,6 +315,7 @@ async function importRows(
   policy: StoredPolicy | null,
   onError: (e: RowError) => void,
   onTotal: (n: number) => void,
+  onProgress?: (p: ImportProgress) => void,
 ) {
   const contractId = bundle.contract.id;
   const tz = bundle.contract.timeZone;
@@ -392,6 +402,14 @@ async function importRows(
   };
 
   try {
+    let badRowCount = 0;
+    const progress = (phase: ImportProgress['phase']) => {
+      try {
+        onProgress?.({ phase, rows: total, badRows: badRowCount });
+      } catch {
+        // a progress listener never stops the import
+      }
+    };
     for await (const raw of readRows(path, format, {
       onHeaders: (headers) => {
         // Optional ticket columns the file lacks keep the stored values (pauses always do).
@@ -414,8 +432,10 @@ async function importRows(
       const id = v.external_id;
       if (id && seen.has(id)) parsed.errors.push({ field: 'external_id', message: `编号 ${id} 在文件中重复` });
       if (id) seen.add(id);
+      if (total % PROGRESS_EVERY === 0) progress('reading');
       if (parsed.errors.length) {
         ok = false;
+        badRowCount += 1;
         onError({ row: raw.row, errors: parsed.errors });
         continue;
       }
@@ -426,6 +446,7 @@ async function importRows(
       }
     }
     await flush();
+    progress(ok ? 'detecting' : 'reading');
   } finally {
     // Never leave a write running when the transaction ends, whatever stopped the loop.
     await inflight.catch(() => undefined);
@@ -451,4 +472,74 @@ async function importRows(
       ? { sla }
       : await detect(ctx, t, actor, bundle, [kind === 'inspections' ? 'inspection' : kind === 'people' ? 'staffing' : 'report']);
   return { rows: total, ...counts, detection };
+}
+
+// ---- preview (the import pages' steps 2 and 3) --------------------------------------------
+
+export interface PreviewRow {
+  row: number;
+  /** our field → the cell text the mapping reads */
+  values: Record<string, string>;
+  errors: { field: string; message: string }[];
+}
+
+/**
+ * Reads an uploaded file's header and its first `limit` data rows (nothing is written): the
+ * header texts, the required fields whose column is missing under `mapping`, and each row as
+ * the import would read it with its problems. Problems that need the stored data (a ticket
+ * merged with the one already stored) show only at the import itself.
+ */
+export async function previewFile(
+  ctx: Ctx,
+  actor: Actor,
+  contractId: number,
+  kindText: string,
+  file: UploadedFile,
+  mapping: ColumnMapping,
+  limit = 20,
+): Promise<{ kind: ImportKind; format: ImportFormat; headers: string[]; missing: string[]; rows: PreviewRow[]; more: boolean }> {
+  requireRole(actor, 'admin', 'manager');
+  const kind = checkKind(kindText);
+  const m = validate<ColumnMapping>(mappingSchema, mapping);
+  checkMapping(kind, m);
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
+  const fd = fs.openSync(file.path, 'r');
+  const head = Buffer.alloc(4096);
+  const headLength = fs.readSync(fd, head, 0, head.length, 0);
+  fs.closeSync(fd);
+  const format = detectFormat(file.originalname, head.subarray(0, headLength));
+  if (!format) throw badRequest('文件不是 CSV 或 XLSX 表格', [{ path: 'file', message: '不支持的文件格式' }]);
+  const tz = bundle.contract.timeZone;
+  const { fields, required } = IMPORT_FIELDS[kind];
+  const policy = kind === 'tickets' ? await loadPolicy(ctx, contractId) : null;
+  if (kind === 'tickets' && !policy) throw conflict('请先为本合同配置 SLA 策略，再导入工单');
+  const inspectionPlans = kind === 'inspections'
+    ? ((await ctx.db.models.InspectionPlan.findAll({ where: { contractId }, raw: true })) as unknown as InspectionPlanRow[]) : [];
+  const reportPlans = kind === 'report_submissions'
+    ? ((await ctx.db.models.ReportPlan.findAll({ where: { contractId }, raw: true })) as unknown as ReportPlanRow[]) : [];
+  let headers: string[] = [];
+  const rows: PreviewRow[] = [];
+  const seen = new Set<string>();
+  let more = false;
+  try {
+    for await (const raw of readRows(file.path, format, { onHeaders: (h) => (headers = h) })) {
+      if (rows.length >= limit) {
+        more = true;
+        break;
+      }
+      const v = applyMapping(raw.values, m, fields);
+      let parsed: Parsed<unknown>;
+      if (kind === 'tickets') parsed = parseTicketRow(v, tz, policy as StoredPolicy);
+      else if (kind === 'inspections') parsed = parseRunRow(v, tz, inspectionPlans);
+      else if (kind === 'report_submissions') parsed = parseSubmissionRow(v, tz, reportPlans, bundle.contract.startDate);
+      else parsed = parsePersonRow(v);
+      if (v.external_id && seen.has(v.external_id)) parsed.errors.push({ field: 'external_id', message: `编号 ${v.external_id} 在文件中重复` });
+      if (v.external_id) seen.add(v.external_id);
+      rows.push({ row: raw.row, values: v, errors: parsed.errors });
+    }
+  } catch (e) {
+    if (e instanceof ImportFileError) throw badRequest(e.message, [{ path: 'file', message: e.message }]);
+    throw e;
+  }
+  return { kind, format, headers, missing: missingColumns(headers, m, required), rows, more };
 }

@@ -5,11 +5,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Op, Transaction } from 'sequelize';
+import { Op, QueryTypes, Transaction } from 'sequelize';
 import { FileRow, NotificationRow, UserRow } from '../../models';
 import { badRequest, notFound } from '../errors';
 import { Joi, validate } from '../validate';
-import { Actor, audit, Ctx, iso, now } from './context';
+import { Actor, audit, Ctx, iso, now, requireRole } from './context';
 import { loadVisibleBundle } from './contracts';
 
 export interface NewNotification {
@@ -32,6 +32,20 @@ export async function notifyVendorUsers(ctx: Ctx, t: Transaction, vendorId: numb
   for (const u of users) await notify(ctx, t, u.id, n);
 }
 
+/**
+ * The contract's manager; when the contract names none, every active manager (someone must
+ * learn of an objection or a submission).
+ */
+export async function notifyManager(ctx: Ctx, t: Transaction, bundle: { contract: { id: number; managerId: number | null } }, n: NewNotification): Promise<void> {
+  const ids = new Set<number>();
+  if (bundle.contract.managerId) ids.add(bundle.contract.managerId);
+  if (!ids.size) {
+    const managers = (await ctx.db.models.User.findAll({ where: { role: 'manager', active: true }, raw: true, transaction: t })) as unknown as UserRow[];
+    managers.forEach((m) => ids.add(m.id));
+  }
+  for (const userId of ids) await notify(ctx, t, userId, { contractId: bundle.contract.id, ...n });
+}
+
 export function serializeNotification(n: NotificationRow) {
   return { id: n.id, contractId: n.contractId, kind: n.kind, message: n.message, link: n.link, read: !!n.readAt, readAt: iso(n.readAt), createdAt: iso(n.createdAt) };
 }
@@ -46,8 +60,13 @@ export async function listNotifications(ctx: Ctx, actor: Actor, query: unknown =
   return rows.map(serializeNotification);
 }
 
+/** Shown in the header of every page: one plain indexed query. */
 export async function unreadCount(ctx: Ctx, actor: Actor): Promise<number> {
-  return ctx.db.models.Notification.count({ where: { userId: actor.id, readAt: null } });
+  const [row] = await ctx.db.sequelize.query<{ n: number | string }>(
+    'SELECT COUNT(*) AS n FROM notifications WHERE user_id = :userId AND read_at IS NULL',
+    { type: QueryTypes.SELECT, replacements: { userId: actor.id } },
+  );
+  return Number(row?.n ?? 0);
 }
 
 /** Marks one notification (or all, when id is null) of the actor as read. */
@@ -96,6 +115,8 @@ export function serializeFile(f: FileRow) {
 
 /** Stores an uploaded attachment for a contract the actor can see (vendors: their own). */
 export async function saveFile(ctx: Ctx, actor: Actor, contractId: number, file: UploadedFile | undefined) {
+  // attachments belong to objections and evidence: written by vendors, managers and admins
+  requireRole(actor, 'vendor', 'manager', 'admin');
   await loadVisibleBundle(ctx, actor, contractId);
   if (!file) throw badRequest('请选择要上传的文件', [{ path: 'file', message: '缺少文件' }]);
   const name = cleanFileName(file.originalname);

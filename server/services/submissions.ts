@@ -2,13 +2,15 @@
 // change), with attachments. It counts only once the bureau's manager confirms it: the
 // confirmation records it through the same evidence functions a manager uses, in the same
 // transaction, so detection sees it exactly as if the manager had entered it.
-import { EvidenceSubmissionRow, SubmissionKind } from '../../models';
+import { EvidenceSubmissionRow, InspectionPlanRow, ReportPlanRow, SubmissionKind } from '../../models';
 import { badRequest, conflict, invalidField, notFound, ErrorDetail } from '../errors';
 import { Joi, validate } from '../validate';
 import { Actor, audit, Ctx, iso, now, requireRole, toJsonText } from './context';
 import { loadVisibleBundle } from './contracts';
-import { personIssues, PersonInput, personSchema, recordInspection, runSchema, submissionSchema, submitReport, upsertPeople } from './evidence';
-import { filesOf, notify, notifyVendorUsers } from './inbox';
+import {
+  normaliseCovers, personIssues, PersonInput, personSchema, recordInspection, runIssues, RunInput, runSchema, SubmissionInput, submissionSchema, submitReport, upsertPeople,
+} from './evidence';
+import { filesOf, notifyManager, notifyVendorUsers } from './inbox';
 
 export const SUBMISSION_KINDS: Record<SubmissionKind, string> = {
   report_submission: '报告提交',
@@ -26,15 +28,30 @@ function prefixed(details: ErrorDetail[] | undefined): ErrorDetail[] {
   return (details ?? []).map((d) => ({ path: `payload.${d.path}`, message: d.message }));
 }
 
-/** Checks the payload as the manager's own form would, so a confirmation does not fail on form errors. */
-function checkPayload(kind: SubmissionKind, payload: unknown): void {
+/**
+ * Checks the payload as the manager's own form would (fields, the plan it names, the checklist,
+ * what a report covers), so that a confirmation does not fail on something the vendor could fix.
+ */
+async function checkPayload(ctx: Ctx, contractId: number, contractStart: string, kind: SubmissionKind, payload: unknown): Promise<void> {
   const s = kind === 'report_submission' ? submissionSchema : kind === 'inspection_run' ? runSchema : personSchema;
   try {
     const v = validate<unknown>(s, payload);
-    if (kind === 'person') {
-      const issues = personIssues(v as PersonInput);
-      if (issues.length) throw badRequest(issues[0].message, issues);
+    let issues: ErrorDetail[] = [];
+    if (kind === 'person') issues = personIssues(v as PersonInput);
+    if (kind === 'inspection_run') {
+      const run = v as RunInput;
+      const plan = (await ctx.db.models.InspectionPlan.findOne({ where: { id: run.planId, contractId, status: 'active' }, raw: true })) as unknown as InspectionPlanRow | null;
+      issues = runIssues(run, plan ?? undefined);
     }
+    if (kind === 'report_submission') {
+      const sub = v as SubmissionInput;
+      const plan = (await ctx.db.models.ReportPlan.findOne({ where: { id: sub.planId, contractId, status: 'active' }, raw: true })) as unknown as ReportPlanRow | null;
+      if (!plan) issues = [{ path: 'planId', message: `报告计划 ${sub.planId} 不存在` }];
+      else if (!normaliseCovers(plan.kind, sub.covers, contractStart)) {
+        issues = [{ path: 'covers', message: `「${sub.covers}」不是${plan.kind === 'per_incident' ? '事件（event:编号）' : '该报告周期的有效写法'}` }];
+      }
+    }
+    if (issues.length) throw badRequest(issues[0].message, issues);
   } catch (e) {
     const details = prefixed((e as { details?: ErrorDetail[] }).details);
     throw badRequest(details[0]?.message ?? (e as Error).message, details);
@@ -52,10 +69,10 @@ export function serializeSubmission(s: EvidenceSubmissionRow) {
     status: s.status,
     submittedBy: s.submittedBy,
     submittedAt: iso(s.createdAt),
-    reviewNote: s.reviewNote,
-    reviewedBy: s.reviewedBy,
+    reviewNote: s.reviewNote ?? null,
+    reviewedBy: s.reviewedBy ?? null,
     reviewedAt: iso(s.reviewedAt),
-    version: s.version,
+    version: s.version ?? 0,
   };
 }
 
@@ -63,7 +80,7 @@ export async function submitEvidence(ctx: Ctx, actor: Actor, contractId: number,
   requireRole(actor, 'vendor');
   const input = validate<{ kind: SubmissionKind; payload: Record<string, unknown>; attachments: number[] }>(schema, body);
   const bundle = await loadVisibleBundle(ctx, actor, contractId);
-  checkPayload(input.kind, input.payload);
+  await checkPayload(ctx, contractId, bundle.contract.startDate, input.kind, input.payload);
   const files = await filesOf(ctx, contractId, input.attachments);
   if (files.length !== input.attachments.length) throw invalidField('attachments', '附件不存在或不属于本合同');
   return ctx.db.sequelize.transaction(async (t) => {
@@ -76,15 +93,11 @@ export async function submitEvidence(ctx: Ctx, actor: Actor, contractId: number,
     )).get({ plain: true }) as EvidenceSubmissionRow;
     const out = serializeSubmission(row);
     await audit(ctx, t, actor, { action: 'submission.create', entity: 'evidence_submission', entityId: row.id, contractId, after: out });
-    const managerId = bundle.contract.managerId;
-    if (managerId) {
-      await notify(ctx, t, managerId, {
-        contractId,
-        kind: 'submission.created',
-        message: `${bundle.vendor.name} 提交了${SUBMISSION_KINDS[input.kind]}，待确认`,
-        link: `/contracts/${contractId}/submissions`,
-      });
-    }
+    await notifyManager(ctx, t, bundle, {
+      kind: 'submission.created',
+      message: `${bundle.vendor.name} 提交了${SUBMISSION_KINDS[input.kind]}，待确认`,
+      link: `/contracts/${contractId}/submissions`,
+    });
     return out;
   });
 }

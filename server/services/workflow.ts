@@ -5,7 +5,7 @@
 // reopening changes. Interviews (约谈) for quarters below the threshold, and the contract's
 // termination right (可提前终止合同). The API and the pages both call these functions.
 import { Transaction } from 'sequelize';
-import { InterviewRow, LedgerLineRow, ObjectionRow, PeriodRow, UserRow } from '../../models';
+import { InterviewRow, LedgerLineRow, ObjectionRow, PeriodRow } from '../../models';
 import { formatPoints } from '../../scoring/decimal';
 import { ApiError, conflict, invalidField, notFound } from '../errors';
 import { dateText, decimalText, Joi, validate } from '../validate';
@@ -15,7 +15,7 @@ import { contractCalendar } from './calendar';
 import { ALL_SOURCES, detect } from './evidence';
 import { formatUnits, reduceLineInTx, serializeLine, withdrawLineInTx } from './ledger';
 import { getPayments, getScorecard, periodDeductions } from './assessment';
-import { filesOf, notify, notifyVendorUsers } from './inbox';
+import { filesOf, notifyManager, notifyVendorUsers } from './inbox';
 
 function findPeriod(bundle: ContractBundle, n: number): PeriodRow {
   const period = bundle.periods.find((p) => p.number === n);
@@ -122,6 +122,7 @@ export async function acknowledgePeriod(ctx: Ctx, actor: Actor, contractId: numb
     await lockPeriods(ctx, t, contractId);
     const bundle = await loadVisibleBundle(ctx, actor, contractId, t);
     const period = findPeriod(bundle, periodNumber);
+    if (period.status === 'draft') throw notFound(`考核期 ${periodNumber} 的评分尚未发布`);
     if (period.status !== 'published') throw conflict(`考核期 ${periodNumber} 不在待确认状态`);
     if (period.acknowledgedAt) throw conflict('已确认过本期评分');
     const open = await ctx.db.models.Objection.count({ where: { contractId, periodNumber, status: 'open' }, transaction: t });
@@ -416,7 +417,8 @@ export async function resolveObjection(ctx: Ctx, actor: Actor, objectionId: numb
     );
     if (n !== 1) throw conflict('该异议已被他人处理');
     const after = (await Objection.findByPk(o.id, { raw: true, transaction: t })) as unknown as ObjectionRow;
-    const out = serializeObjection(after);
+    const lineNow = (await LedgerLine.findByPk(o.lineId, { raw: true, transaction: t })) as unknown as LedgerLineRow;
+    const out = serializeObjection(after, lineNow);
     await audit(ctx, t, actor, { action: 'objection.resolve', entity: 'objection', entityId: o.id, contractId: o.contractId, before: serializeObjection(o), after: out });
     const words = { uphold: '维持原扣分', reduce: `核减为 ${out.resolvedUnits}`, withdraw: '撤销该扣分' }[input.decision];
     await notifyVendorUsers(ctx, t, bundle.contract.vendorId, {
@@ -550,16 +552,4 @@ export async function getContractStanding(ctx: Ctx, actor: Actor, contractId: nu
     interviews: interviews.map(serializeInterview),
     ...standing(bundle, scores, interviews),
   };
-}
-
-// ---- helpers -----------------------------------------------------------------------------
-
-async function notifyManager(ctx: Ctx, t: Transaction, bundle: ContractBundle, n: { kind: string; message: string; link: string }) {
-  const ids = new Set<number>();
-  if (bundle.contract.managerId) ids.add(bundle.contract.managerId);
-  if (!ids.size) {
-    const managers = (await ctx.db.models.User.findAll({ where: { role: 'manager', active: true }, raw: true, transaction: t })) as unknown as UserRow[];
-    managers.forEach((m) => ids.add(m.id));
-  }
-  for (const userId of ids) await notify(ctx, t, userId, { contractId: bundle.contract.id, ...n });
 }

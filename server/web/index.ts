@@ -15,6 +15,7 @@ import { ApiError } from '../errors';
 import { Ctx } from '../services/context';
 import * as users from '../services/users';
 import * as inbox from '../services/inbox';
+import { cached, dataVersion } from '../services/readcache';
 import { fmt } from './format';
 import { actor, formErrors, intParam, page, projectRoot, render, str, submitForm } from './render';
 import { registerContractPages } from './pages/contracts';
@@ -82,6 +83,19 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
 
   const SequelizeStore = makeSequelizeStore(session.Store);
   const store = new SequelizeStore({ db: ctx.db.sequelize, tableName: 'sessions', checkExpirationInterval: 15 * 60 * 1000, expiration: 8 * 3600 * 1000 });
+  // express-session touches the session (a database write) on every request; once a minute
+  // per session is enough to keep it alive, and keeps reads from queueing behind writes.
+  const touch = store.touch?.bind(store);
+  const lastTouch = new Map<string, number>();
+  if (touch) {
+    store.touch = (sid: string, sess: session.SessionData, cb?: (err?: unknown) => void) => {
+      const t = Date.now();
+      if (t - (lastTouch.get(sid) ?? 0) < 60_000) return cb?.();
+      if (lastTouch.size > 10_000) lastTouch.clear();
+      lastTouch.set(sid, t);
+      touch(sid, sess, cb);
+    };
+  }
 
   const r = Router();
   r.use(
@@ -137,7 +151,11 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
       next();
     };
     if (!id) return done();
-    users.actorForUser(ctx, id).then(async (a) => {
+    (async () => {
+      // one read of the data version per request serves every cached figure on the page,
+      // including who the user is (a role change or deactivation is an audited write)
+      req.dataVersion = await dataVersion(ctx);
+      const a = await cached(ctx, `user:${id}`, () => users.actorForUser(ctx, id), req.dataVersion);
       if (!a) {
         delete req.session.userId;
         return done();
@@ -145,7 +163,7 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
       req.webActor = a;
       res.locals.unread = await inbox.unreadCount(ctx, a);
       done();
-    }, next);
+    })().catch(next);
   });
 
   r.use(csrfSynchronisedProtection);

@@ -19,6 +19,8 @@ declare module 'express-session' {
 declare module 'express-serve-static-core' {
   interface Request {
     webActor?: WebActor;
+    /** the data version read at the start of this request (see services/readcache.ts) */
+    dataVersion?: number;
   }
 }
 
@@ -58,8 +60,9 @@ export function formErrors(err: unknown): FormErrors | null {
   return { message: err.message, fields };
 }
 
-export function render(res: Response, view: string, data: Record<string, unknown> = {}, status = 200): void {
-  res.status(status).render(view, { values: {}, errors: null, ...data });
+/** Renders a view with the layout's defaults; the status set before (e.g. 400 by submitForm) is kept unless given. */
+export function render(res: Response, view: string, data: Record<string, unknown> = {}, status?: number): void {
+  res.status(status ?? res.statusCode).render(view, { values: {}, errors: null, ...data });
 }
 
 /**

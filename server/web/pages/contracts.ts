@@ -13,6 +13,7 @@ import * as inbox from '../../services/inbox';
 import * as ledger from '../../services/ledger';
 import * as workflow from '../../services/workflow';
 import { loadTemplate } from '../../services/templates';
+import { actorKey, cached } from '../../services/readcache';
 import { categoryChart, trendChart } from '../charts';
 import { actor, flash, formErrors, intParam, localDateTime, page, render, str, submitForm } from '../render';
 
@@ -39,16 +40,27 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
     render(res, 'contracts/list', { title: '合同', list });
   }));
 
+  /** A contract's standing, scorecards, objections and payments, cached per data version (see readcache). */
+  const standingOf = (req: Request, id: number) =>
+    cached(ctx, `standing:${id}:${actorKey(actor(req))}`, () => workflow.getContractStanding(ctx, actor(req), id), req.dataVersion);
+  const scorecardOf = (req: Request, id: number, n: number) =>
+    cached(ctx, `scorecard:${id}:${n}:${actorKey(actor(req))}`, () => assessment.getScorecard(ctx, actor(req), id, n), req.dataVersion);
+  const objectionsOf = (req: Request, id: number, n?: number) =>
+    cached(ctx, `objections:${id}:${n ?? '*'}:${actorKey(actor(req))}`, () => workflow.listObjections(ctx, actor(req), id, n ? { period: n } : {}), req.dataVersion);
+  const paymentsOf = (req: Request, id: number) =>
+    cached(ctx, `payments:${id}:${actorKey(actor(req))}`, () => assessment.getPayments(ctx, actor(req), id), req.dataVersion);
+
   r.get('/contracts/:id', page(async (req, res) => {
-    const c = await workflow.getContractStanding(ctx, actor(req), intParam(req, 'id'));
+    const c = await standingOf(req, intParam(req, 'id'));
     await showContract(req, res, c);
   }));
 
   async function showContract(req: Request, res: Response, c: Awaited<ReturnType<typeof workflow.getContractStanding>>, extra: Record<string, unknown> = {}) {
     const me = actor(req);
-    const payments = me.role === 'vendor' ? null : await assessment.getPayments(ctx, me, c.id);
+    const payments = me.role === 'vendor' ? null : await paymentsOf(req, c.id);
+    const objections = await objectionsOf(req, c.id);
     const chart = trendChart(c.scores.map((s) => ({ label: `第${s.number}期`, score: s.score })), c.interviewThreshold);
-    render(res, 'contracts/show', { title: c.name, c, payments, chart, ...extra });
+    render(res, 'contracts/show', { title: c.name, c, payments, objections, chart, ...extra });
   }
 
   // ---- interviews (约谈)
@@ -66,7 +78,7 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
       },
       ok: '约谈记录已保存',
       rerender: async (errors) => {
-        const c = await workflow.getContractStanding(ctx, actor(req), id);
+        const c = await standingOf(req, id);
         await showContract(req, res, c, { values: req.body, errors });
       },
     });
@@ -77,18 +89,17 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
     const me = actor(req);
     const id = intParam(req, 'id');
     const n = intParam(req, 'n');
-    const [c, sc] = await Promise.all([workflow.getContractStanding(ctx, me, id), assessment.getScorecard(ctx, me, id, n)]);
-    const objections = await workflow.listObjections(ctx, me, id, { period: n });
+    const [c, sc] = await Promise.all([standingOf(req, id), scorecardOf(req, id, n)]);
+    const objections = await objectionsOf(req, id, n);
     const byLine = new Map(objections.map((o) => [o.lineId, o]));
     const period = c.periods.find((p) => p.number === n)!;
-    const periodRow = (await contracts.loadBundle(ctx, id)).periods.find((p) => p.number === n)!;
     const files = new Map<number, { id: number; name: string }>();
     for (const f of await inbox.filesOf(ctx, id, [...new Set(objections.flatMap((o) => o.attachments))])) files.set(f.id, f);
     render(res, 'contracts/scorecard', {
       title: `${c.name} · ${period.label}`,
       c,
       sc,
-      period: { ...period, objectionDeadline: periodRow.objectionDeadline, acknowledgedAt: periodRow.acknowledgedAt, publishedAt: periodRow.publishedAt },
+      period,
       objections,
       byLine,
       files,

@@ -1,8 +1,20 @@
 // Page modules beyond the dashboard and the contract/scorecard pages, registered in order.
 import { Router } from 'express';
 import { Ctx } from '../../services/context';
+import { registerFinancePages } from './finance';
+import { registerAdminPages } from './admin';
+import { registerSetupPages } from './setup';
+import { registerEvidencePages } from './evidence';
+import { registerImportPages } from './imports';
+import { registerSubmissionPages } from './submissions';
 
 export function registerExtraPages(r: Router, ctx: Ctx): void {
   void r;
   void ctx;
+  registerFinancePages(r, ctx);
+  registerAdminPages(r, ctx);
+  registerSetupPages(r, ctx);
+  registerEvidencePages(r, ctx);
+  registerImportPages(r, ctx);
+  registerSubmissionPages(r, ctx);
 }

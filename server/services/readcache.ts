@@ -1,0 +1,52 @@
+// A read cache for the figures pages show again and again (a contract's standing, a period's
+// scorecard, the dashboard), keyed by the data version: the id of the newest audit entry.
+// Every write in the system appends an audit entry in its own transaction (ledger, evidence,
+// detection, workflow, calendar, contracts), so a new audit id means "something changed" and
+// every cached figure is recomputed. The version is read from the database on each use, so
+// several app instances never serve each other's stale figures; the cache itself is only this
+// process's memory, bounded. Time-dependent figures put a time bucket in their key.
+import { QueryTypes } from 'sequelize';
+import { Ctx } from './context';
+
+const MAX_ENTRIES = 2000;
+
+interface Entry {
+  version: number;
+  value: unknown;
+}
+
+const caches = new WeakMap<object, Map<string, Entry>>();
+
+/** The newest audit entry's id: changes with every write. */
+export async function dataVersion(ctx: Ctx): Promise<number> {
+  const [row] = await ctx.db.sequelize.query<{ v: number | string | null }>('SELECT MAX(id) AS v FROM audit_log', { type: QueryTypes.SELECT });
+  return Number(row?.v ?? 0);
+}
+
+/**
+ * The value for `key` at the current data version, computed by `compute` on a miss. Callers
+ * put everything the value depends on besides the data into the key (the actor's role and
+ * vendor, the period, a time bucket). Values are shared: callers must not mutate them.
+ */
+export async function cached<T>(ctx: Ctx, key: string, compute: () => Promise<T>, knownVersion?: number): Promise<T> {
+  // tests and tools that move the clock bypass the cache: their "now" is not the key's
+  if (ctx.clock) return compute();
+  let map = caches.get(ctx.db);
+  if (!map) {
+    map = new Map();
+    caches.set(ctx.db, map);
+  }
+  // a page reads the version once per request and passes it to every lookup it makes
+  const version = knownVersion ?? (await dataVersion(ctx));
+  const hit = map.get(key);
+  if (hit && hit.version === version) return hit.value as T;
+  const value = await compute();
+  if (map.size >= MAX_ENTRIES) map.clear();
+  map.set(key, { version, value });
+  return value;
+}
+
+/** What a figure may depend on about who is asking: role, vendor (visibility), and the user for per-user lists. */
+export function actorKey(actor: { id: number; role: string; vendorId: number | null }, perUser = false): string {
+  return `${actor.role}:${actor.vendorId ?? '-'}${perUser ? `:${actor.id}` : ''}`;
+}
