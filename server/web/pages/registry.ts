@@ -7,14 +7,14 @@ import { registerSetupPages } from './setup';
 import { registerEvidencePages } from './evidence';
 import { registerImportPages } from './imports';
 import { registerSubmissionPages } from './submissions';
+import { registerLedgerPages } from './ledger';
 
 export function registerExtraPages(r: Router, ctx: Ctx): void {
-  void r;
-  void ctx;
   registerFinancePages(r, ctx);
   registerAdminPages(r, ctx);
   registerSetupPages(r, ctx);
   registerEvidencePages(r, ctx);
   registerImportPages(r, ctx);
   registerSubmissionPages(r, ctx);
+  registerLedgerPages(r, ctx);
 }
