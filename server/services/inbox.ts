@@ -60,6 +60,18 @@ export async function listNotifications(ctx: Ctx, actor: Actor, query: unknown =
   return rows.map(serializeNotification);
 }
 
+/**
+ * What every page needs first, in one query: the data version (see readcache.ts) and the
+ * user's unread notifications for the header.
+ */
+export async function versionAndUnread(ctx: Ctx, userId: number): Promise<{ version: number; unread: number }> {
+  const [row] = await ctx.db.sequelize.query<{ v: number | string | null; n: number | string }>(
+    'SELECT (SELECT MAX(id) FROM audit_log) AS v, (SELECT COUNT(*) FROM notifications WHERE user_id = :userId AND read_at IS NULL) AS n',
+    { type: QueryTypes.SELECT, replacements: { userId } },
+  );
+  return { version: Number(row?.v ?? 0), unread: Number(row?.n ?? 0) };
+}
+
 /** Shown in the header of every page: one plain indexed query. */
 export async function unreadCount(ctx: Ctx, actor: Actor): Promise<number> {
   const [row] = await ctx.db.sequelize.query<{ n: number | string }>(

@@ -16,6 +16,7 @@ interface Entry {
 }
 
 const caches = new WeakMap<object, Map<string, Entry>>();
+const inFlight = new WeakMap<object, Map<string, Promise<unknown>>>();
 
 /** The newest audit entry's id: changes with every write. */
 export async function dataVersion(ctx: Ctx): Promise<number> {
@@ -40,10 +41,30 @@ export async function cached<T>(ctx: Ctx, key: string, compute: () => Promise<T>
   const version = knownVersion ?? (await dataVersion(ctx));
   const hit = map.get(key);
   if (hit && hit.version === version) return hit.value as T;
-  const value = await compute();
-  if (map.size >= MAX_ENTRIES) map.clear();
-  map.set(key, { version, value });
-  return value;
+  // Concurrent requests for the same figure at the same version share one computation
+  // (fifty users arriving after a write must not compute fifty dashboards).
+  let flights = inFlight.get(ctx.db);
+  if (!flights) {
+    flights = new Map();
+    inFlight.set(ctx.db, flights);
+  }
+  const flightKey = `${version}\u0000${key}`;
+  const pending = flights.get(flightKey);
+  if (pending) return pending as Promise<T>;
+  const p = compute().then(
+    (value) => {
+      flights!.delete(flightKey);
+      if (map!.size >= MAX_ENTRIES) map!.clear();
+      map!.set(key, { version, value });
+      return value;
+    },
+    (err) => {
+      flights!.delete(flightKey);
+      throw err;
+    },
+  );
+  flights.set(flightKey, p);
+  return p;
 }
 
 /** What a figure may depend on about who is asking: role, vendor (visibility), and the user for per-user lists. */

@@ -85,8 +85,13 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
   }));
 
   // ---- the scorecard of a period and its workflow
-  async function showScorecard(req: Request, res: Response, extra: Record<string, unknown> = {}) {
-    const me = actor(req);
+  /**
+   * The page between header and footer depends only on the data, the period, the role and the
+   * vendor: it is rendered once per data version and kept, with a placeholder where each
+   * session's CSRF token goes. A form shown again with errors is rendered afresh.
+   */
+  const CSRF_PLACEHOLDER = '__csrf_token_placeholder__';
+  async function scorecardBody(req: Request, res: Response, extra: Record<string, unknown>) {
     const id = intParam(req, 'id');
     const n = intParam(req, 'n');
     const [c, sc] = await Promise.all([standingOf(req, id), scorecardOf(req, id, n)]);
@@ -95,8 +100,10 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
     const period = c.periods.find((p) => p.number === n)!;
     const files = new Map<number, { id: number; name: string }>();
     for (const f of await inbox.filesOf(ctx, id, [...new Set(objections.flatMap((o) => o.attachments))])) files.set(f.id, f);
-    render(res, 'contracts/scorecard', {
-      title: `${c.name} · ${period.label}`,
+    const data = {
+      ...res.locals,
+      values: {},
+      errors: null,
       c,
       sc,
       period,
@@ -107,7 +114,20 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
       trend: trendChart(c.scores.map((s) => ({ label: `第${s.number}期`, score: s.score })), c.interviewThreshold),
       byCategory: categoryChart(sc.categories.map((x) => ({ label: x.category, value: x.deduction }))),
       ...extra,
-    });
+      csrfToken: () => CSRF_PLACEHOLDER,
+    };
+    const body = await new Promise<string>((ok, ko) => res.app.render('contracts/scorecard-body', data, (err, html) => (err ? ko(err) : ok(html))));
+    return { title: `${c.name} · ${period.label}`, body };
+  }
+
+  async function showScorecard(req: Request, res: Response, extra: Record<string, unknown> = {}) {
+    const me = actor(req);
+    const id = intParam(req, 'id');
+    const n = intParam(req, 'n');
+    const view = Object.keys(extra).length
+      ? await scorecardBody(req, res, extra)
+      : await cached(ctx, `scorecard-page:${id}:${n}:${actorKey(me)}`, () => scorecardBody(req, res, {}), req.dataVersion);
+    render(res, 'contracts/scorecard', { title: view.title, body: view.body, csrfPlaceholder: CSRF_PLACEHOLDER, ...extra });
   }
 
   r.get('/contracts/:id/periods/:n', page(async (req, res) => showScorecard(req, res)));
