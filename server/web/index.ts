@@ -84,6 +84,10 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
   }
 
   app.use('/assets', express.static(path.join(root, 'public'), { maxAge: '1h', fallthrough: false }));
+  // browsers ask for it on their own; answered before sessions so it never touches one
+  app.get('/favicon.ico', (_req, res) => {
+    res.redirect(301, '/assets/favicon.svg');
+  });
 
   const SequelizeStore = makeSequelizeStore(session.Store);
   const store = new SequelizeStore({ db: ctx.db.sequelize, tableName: 'sessions', checkExpirationInterval: 15 * 60 * 1000, expiration: 8 * 3600 * 1000 });
@@ -131,6 +135,17 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
     }),
   );
   r.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
+  // express-session sends a response's headers before its session is saved, so a browser can
+  // follow a redirect and load the next page before the flash message of this one is stored:
+  // a redirect waits for the session to be saved when a message is waiting in it.
+  r.use((req: Request, res: Response, next: NextFunction) => {
+    const redirect = res.redirect.bind(res) as (...a: unknown[]) => void;
+    res.redirect = ((...args: unknown[]) => {
+      if (req.session?.flash?.length) req.session.save(() => redirect(...args));
+      else redirect(...args);
+    }) as typeof res.redirect;
+    next();
+  });
 
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
     // multipart forms (uploads) carry the token in the query string: their body is read later
@@ -150,8 +165,20 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
       res.locals.path = req.path;
       res.locals.nav = req.webActor ? NAV[req.webActor.role] : [];
       res.locals.csrfToken = () => generateToken(req);
-      res.locals.flash = req.session.flash ?? [];
-      if (req.session.flash) delete req.session.flash;
+      // Taken from the session only when a page shows it: a request that renders nothing (or a
+      // stray one the browser makes alongside) must not swallow the message.
+      let taken: typeof req.session.flash;
+      Object.defineProperty(res.locals, 'flash', {
+        enumerable: true,
+        configurable: true,
+        get() {
+          if (taken === undefined) {
+            taken = req.session.flash ?? [];
+            if (req.session.flash) delete req.session.flash;
+          }
+          return taken;
+        },
+      });
       next();
     };
     if (!id) return done();
