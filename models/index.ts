@@ -22,6 +22,8 @@ export interface UserRow {
   role: Role;
   vendorId: number | null;
   active: boolean;
+  /** raised when the password changes: sessions signed in before end */
+  sessionEpoch: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -453,6 +455,7 @@ export function defineModels(sequelize: Sequelize): Models {
       role: { type: DataTypes.STRING(20), allowNull: false },
       vendorId: DataTypes.INTEGER,
       active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+      sessionEpoch: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
     }, opts('users')),
     ApiToken: d<ApiTokenRow>('ApiToken', {
       id: pk,

@@ -11,6 +11,7 @@ import * as m003 from '../models/migrations/003-evidence';
 import * as m004 from '../models/migrations/004-one-active-line-per-evidence';
 import * as m005 from '../models/migrations/005-workflow';
 import * as m006 from '../models/migrations/006-import-jobs';
+import * as m007 from '../models/migrations/007-data-version';
 
 export interface Database {
   sequelize: Sequelize;
@@ -28,6 +29,7 @@ const MIGRATIONS: [string, Migration][] = [
   ['004-one-active-line-per-evidence', m004],
   ['005-workflow', m005],
   ['006-import-jobs', m006],
+  ['007-data-version', m007],
 ];
 
 export function openDatabase(url: string, opts: { logging?: boolean } = {}): Database {

@@ -3459,7 +3459,7 @@ export const openApiDocument = {
           },
           grossAmount: nullable(money('比例 × 合同总金额 × 系数, rounded half-up to the fen once. Null when withheld.', '4698609.12')),
           penalties: money('Approved penalties assigned to this installment (相应扣款).', '0.00'),
-          pendingPenalties: money('Proposed, not yet approved penalties assigned to it (not deducted).', '0.00'),
+          pendingPenalties: nullable(money('Proposed, not yet approved penalties assigned to it (not deducted). Null for vendors: a penalty awaiting approval is not shown to them.', '0.00')),
           carriedIn: nullable(money('Penalties carried over from the previous installment. Null when withheld.', '0.00')),
           carriedOut: nullable(money('Penalties this installment could not absorb, carried into the next one. Null when withheld.', '0.00')),
           payable: nullable(money('Amount payable (应付金额) = max(0, grossAmount − penalties − carriedIn). Null when withheld.', '4698609.12')),
@@ -3633,7 +3633,7 @@ export const openApiDocument = {
           lineId: { type: 'integer', description: 'The ledger line objected to.' },
           line: {
             allOf: [ref('LedgerLine')],
-            description: 'The line as it stands now (withdrawn once withdrawn or reduced). Present in list, get and file answers; absent from the resolve answer.',
+            description: 'The line as it stands now (withdrawn once withdrawn or reduced). Present in every answer, except to a vendor while the objection\'s period is a draft again (reopened).',
           },
           reason: { type: 'string', description: 'The vendor\'s reason.' },
           attachments: { type: 'array', items: { type: 'integer' }, description: 'File ids (`GET /files/{id}`).' },

@@ -211,7 +211,7 @@ export async function getPayments(ctx: Ctx, actor: Actor, contractId: number, t?
         factor: formatFactor(p.factor),
         grossAmount: formatYuan(p.grossAmount),
         penalties: formatYuan(p.penalties),
-        pendingPenalties: formatYuan(pendingFen),
+        pendingPenalties: actor.role === 'vendor' ? null : formatYuan(pendingFen),
         carriedIn: formatYuan(p.carriedIn),
         carriedOut: formatYuan(p.carriedOut),
         payable: formatYuan(p.payable),

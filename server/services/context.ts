@@ -40,6 +40,26 @@ export function toJsonText(value: unknown): string | null {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
+const bumped = new WeakSet<Transaction>();
+
+/**
+ * Raises the data version once the transaction has committed (services/readcache.ts): a reader
+ * that sees the new version started after the commit, so it never caches figures older than
+ * the version it files them under. Raising it inside the transaction would order versions by
+ * start, not by commit, on PostgreSQL.
+ */
+function bumpAfterCommit(ctx: Ctx, t: Transaction): void {
+  if (bumped.has(t)) return;
+  bumped.add(t);
+  t.afterCommit(async () => {
+    try {
+      await ctx.db.sequelize.query('UPDATE data_version SET v = v + 1 WHERE id = 1');
+    } catch (e) {
+      console.error(JSON.stringify({ level: 'error', msg: 'data version not raised: cached figures may be stale until the next write', error: String(e) }));
+    }
+  });
+}
+
 /** Appends an audit entry inside the caller's transaction: who, when, what, before/after. */
 export async function audit(
   ctx: Ctx,
@@ -61,6 +81,7 @@ export async function audit(
     },
     { transaction: t },
   );
+  bumpAfterCommit(ctx, t);
 }
 
 /** Normalises a BIGINT column (string on PostgreSQL, number on SQLite) to bigint. */

@@ -11,6 +11,7 @@ import { badRequest, notFound } from '../errors';
 import { Joi, validate } from '../validate';
 import { Actor, audit, Ctx, iso, now, requireRole } from './context';
 import { loadVisibleBundle } from './contracts';
+import { DATA_VERSION_SQL } from './readcache';
 
 export interface NewNotification {
   contractId?: number | null;
@@ -64,12 +65,12 @@ export async function listNotifications(ctx: Ctx, actor: Actor, query: unknown =
  * What every page needs first, in one query: the data version (see readcache.ts) and the
  * user's unread notifications for the header.
  */
-export async function versionAndUnread(ctx: Ctx, userId: number): Promise<{ version: number; unread: number }> {
-  const [row] = await ctx.db.sequelize.query<{ v: number | string | null; n: number | string }>(
-    'SELECT (SELECT MAX(id) FROM audit_log) AS v, (SELECT COUNT(*) FROM notifications WHERE user_id = :userId AND read_at IS NULL) AS n',
+export async function versionAndUnread(ctx: Ctx, userId: number): Promise<{ version: string; unread: number }> {
+  const [row] = await ctx.db.sequelize.query<{ v: string | null; n: number | string }>(
+    `SELECT (${DATA_VERSION_SQL}) AS v, (SELECT COUNT(*) FROM notifications WHERE user_id = :userId AND read_at IS NULL) AS n`,
     { type: QueryTypes.SELECT, replacements: { userId } },
   );
-  return { version: Number(row?.v ?? 0), unread: Number(row?.n ?? 0) };
+  return { version: String(row?.v ?? ''), unread: Number(row?.n ?? 0) };
 }
 
 /** Shown in the header of every page: one plain indexed query. */

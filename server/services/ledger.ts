@@ -496,6 +496,8 @@ export async function withdrawPenalty(ctx: Ctx, actor: Actor, contractId: number
 
 export async function listPenalties(ctx: Ctx, actor: Actor, contractId: number) {
   const bundle = await loadVisibleBundle(ctx, actor, contractId);
-  const rows = (await ctx.db.models.Penalty.findAll({ where: { contractId }, order: [['id', 'ASC']], raw: true })) as unknown as PenaltyRow[];
+  // a penalty awaiting approval is the bureau's own business until it is approved
+  const where = actor.role === 'vendor' ? { contractId, status: ['approved', 'withdrawn'] } : { contractId };
+  const rows = (await ctx.db.models.Penalty.findAll({ where, order: [['id', 'ASC']], raw: true })) as unknown as PenaltyRow[];
   return rows.map((p) => serializePenalty(p, bundle));
 }

@@ -1,8 +1,9 @@
 // A read cache for the figures pages show again and again (a contract's standing, a period's
-// scorecard, the dashboard), keyed by the data version: the id of the newest audit entry.
-// Every write in the system appends an audit entry in its own transaction (ledger, evidence,
-// detection, workflow, calendar, contracts), so a new audit id means "something changed" and
-// every cached figure is recomputed. The version is read from the database on each use, so
+// scorecard, the dashboard), keyed by the data version: a counter raised after the commit of
+// every transaction that wrote an audit entry (services/context.ts audit(); every write in
+// the system audits: ledger, evidence, detection, workflow, calendar, contracts, users), with
+// a random epoch per database. A new version means "something changed" and every cached
+// figure is recomputed. The version is read from the database on each use, so
 // several app instances never serve each other's stale figures; the cache itself is only this
 // process's memory, bounded. Time-dependent figures put a time bucket in their key.
 import { QueryTypes } from 'sequelize';
@@ -11,17 +12,20 @@ import { Ctx } from './context';
 const MAX_ENTRIES = 2000;
 
 interface Entry {
-  version: number;
+  version: string;
   value: unknown;
 }
 
 const caches = new WeakMap<object, Map<string, Entry>>();
 const inFlight = new WeakMap<object, Map<string, Promise<unknown>>>();
 
-/** The newest audit entry's id: changes with every write. */
-export async function dataVersion(ctx: Ctx): Promise<number> {
-  const [row] = await ctx.db.sequelize.query<{ v: number | string | null }>('SELECT MAX(id) AS v FROM audit_log', { type: QueryTypes.SELECT });
-  return Number(row?.v ?? 0);
+/** The SQL of the version ("<epoch>:<counter>"), for callers that read it with other things. */
+export const DATA_VERSION_SQL = "SELECT epoch || ':' || v FROM data_version WHERE id = 1";
+
+/** The data version: changes after every committed write. */
+export async function dataVersion(ctx: Ctx): Promise<string> {
+  const [row] = await ctx.db.sequelize.query<{ v: string | null }>(`SELECT (${DATA_VERSION_SQL}) AS v`, { type: QueryTypes.SELECT });
+  return String(row?.v ?? '');
 }
 
 /**
@@ -29,7 +33,7 @@ export async function dataVersion(ctx: Ctx): Promise<number> {
  * put everything the value depends on besides the data into the key (the actor's role and
  * vendor, the period, a time bucket). Values are shared: callers must not mutate them.
  */
-export async function cached<T>(ctx: Ctx, key: string, compute: () => Promise<T>, knownVersion?: number): Promise<T> {
+export async function cached<T>(ctx: Ctx, key: string, compute: () => Promise<T>, knownVersion?: string): Promise<T> {
   // tests and tools that move the clock bypass the cache: their "now" is not the key's
   if (ctx.clock) return compute();
   let map = caches.get(ctx.db);

@@ -108,10 +108,10 @@ export async function authenticate(ctx: Ctx, body: unknown): Promise<UserRow> {
   return user;
 }
 
-export async function actorForUser(ctx: Ctx, userId: number): Promise<(Actor & { displayName: string | null }) | null> {
+export async function actorForUser(ctx: Ctx, userId: number): Promise<(Actor & { displayName: string | null; sessionEpoch: number }) | null> {
   const user = (await ctx.db.models.User.findByPk(userId, { raw: true })) as unknown as UserRow | null;
   if (!user || !user.active) return null;
-  return { id: user.id, username: user.username, role: user.role, vendorId: user.vendorId, displayName: user.displayName };
+  return { id: user.id, username: user.username, role: user.role, vendorId: user.vendorId, displayName: user.displayName, sessionEpoch: Number(user.sessionEpoch ?? 0) };
 }
 
 const passwordSchema = Joi.object({
@@ -129,11 +129,13 @@ export async function changePassword(ctx: Ctx, actor: Actor, body: unknown) {
   if (!(await verifyPassword(user.passwordHash, input.currentPassword))) throw invalidField('currentPassword', '当前密码不正确');
   if (input.currentPassword === input.newPassword) throw invalidField('newPassword', '新密码不能与当前密码相同');
   const passwordHash = await hashPassword(input.newPassword, ctx.config.argon2MemoryKiB);
+  // a new session epoch ends the user's other signed-in sessions (the caller keeps its own)
+  const sessionEpoch = Number(user.sessionEpoch ?? 0) + 1;
   await ctx.db.sequelize.transaction(async (t) => {
-    await User.update({ passwordHash }, { where: { id: actor.id }, transaction: t });
+    await User.update({ passwordHash, sessionEpoch }, { where: { id: actor.id }, transaction: t });
     await audit(ctx, t, actor, { action: 'user.password', entity: 'user', entityId: actor.id });
   });
-  return { ok: true };
+  return { ok: true, sessionEpoch };
 }
 
 const updateSchema = Joi.object({
@@ -165,7 +167,10 @@ export async function updateUser(ctx: Ctx, actor: Actor, userId: number, body: u
   const values: Record<string, unknown> = { role, vendorId };
   if (input.displayName !== undefined) values.displayName = input.displayName || null;
   if (input.active !== undefined) values.active = input.active;
-  if (input.password) values.passwordHash = await hashPassword(input.password, ctx.config.argon2MemoryKiB);
+  if (input.password) {
+    values.passwordHash = await hashPassword(input.password, ctx.config.argon2MemoryKiB);
+    values.sessionEpoch = Number(before.sessionEpoch ?? 0) + 1; // signed-in sessions end
+  }
   return ctx.db.sequelize.transaction(async (t) => {
     await User.update(values, { where: { id: userId }, transaction: t });
     if (input.active === false || input.password) await ctx.db.models.ApiToken.destroy({ where: { userId }, transaction: t });

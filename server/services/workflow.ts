@@ -438,22 +438,28 @@ const objectionListSchema = Joi.object({
 
 export async function listObjections(ctx: Ctx, actor: Actor, contractId: number, query: unknown = {}) {
   const q = validate<{ period?: number; status?: string }>(objectionListSchema, query ?? {});
-  await loadVisibleBundle(ctx, actor, contractId);
+  const bundle = await loadVisibleBundle(ctx, actor, contractId);
   const where: Record<string, unknown> = { contractId };
   if (q.period) where.periodNumber = q.period;
   if (q.status) where.status = q.status;
   const rows = (await ctx.db.models.Objection.findAll({ where, order: [['id', 'ASC']], raw: true })) as unknown as ObjectionRow[];
   const lines = (await ctx.db.models.LedgerLine.findAll({ where: { id: rows.map((r) => r.lineId) }, raw: true })) as unknown as LedgerLineRow[];
   const byId = new Map(lines.map((l) => [l.id, l]));
-  return rows.map((r) => serializeObjection(r, byId.get(r.lineId)));
+  const hidden = draftPeriodsFor(actor, bundle);
+  return rows.map((r) => serializeObjection(r, hidden.has(r.periodNumber) ? null : byId.get(r.lineId)));
+}
+
+/** Periods whose lines the actor may not see now: a vendor's view of draft (e.g. reopened) periods. */
+function draftPeriodsFor(actor: Actor, bundle: ContractBundle): Set<number> {
+  return new Set(actor.role === 'vendor' ? bundle.periods.filter((p) => p.status === 'draft').map((p) => p.number) : []);
 }
 
 export async function getObjection(ctx: Ctx, actor: Actor, objectionId: number) {
   const o = (await ctx.db.models.Objection.findByPk(objectionId, { raw: true })) as unknown as ObjectionRow | null;
   if (!o) throw notFound('异议不存在');
-  await loadVisibleBundle(ctx, actor, o.contractId);
+  const bundle = await loadVisibleBundle(ctx, actor, o.contractId);
   const line = (await ctx.db.models.LedgerLine.findByPk(o.lineId, { raw: true })) as unknown as LedgerLineRow;
-  return serializeObjection(o, line);
+  return serializeObjection(o, draftPeriodsFor(actor, bundle).has(o.periodNumber) ? null : line);
 }
 
 // ---- interviews and the termination right ------------------------------------------------

@@ -188,7 +188,8 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
       const head = await inbox.versionAndUnread(ctx, id);
       req.dataVersion = head.version;
       const a = await cached(ctx, `user:${id}`, () => users.actorForUser(ctx, id), req.dataVersion);
-      if (!a) {
+      if (!a || a.sessionEpoch !== (req.session.epoch ?? 0)) {
+        // deactivated, or the password changed since this session signed in
         delete req.session.userId;
         return done();
       }
@@ -233,6 +234,7 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
     // a new session id at sign-in (no fixation); the CSRF token is renewed with it
     await new Promise<void>((ok, ko) => req.session.regenerate((err) => (err ? ko(err) : ok())));
     req.session.userId = user.id;
+    req.session.epoch = Number(user.sessionEpoch ?? 0);
     generateToken(req, true);
     await new Promise<void>((ok, ko) => req.session.save((err) => (err ? ko(err) : ok())));
     res.redirect(303, next);
@@ -254,14 +256,15 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
   r.post('/account/password', page(async (req, res) => {
     await submitForm(req, res, {
       run: async () => {
-        await users.changePassword(ctx, actor(req), {
+        const done = await users.changePassword(ctx, actor(req), {
           currentPassword: req.body.currentPassword ?? '',
           newPassword: req.body.newPassword ?? '',
           confirmPassword: req.body.confirmPassword ?? '',
         });
+        req.session.epoch = done.sessionEpoch; // this session stays signed in, the others end
         return '/';
       },
-      ok: '密码已修改',
+      ok: '密码已修改，其他已登录的会话已退出',
       rerender: async (errors) => render(res, 'account/password', { title: '修改密码', errors }),
     });
   }));

@@ -8,11 +8,13 @@ import { ApiError } from '../errors';
 import { CalendarYearMissingError } from '../../scoring/calendar';
 import { Actor } from '../services/context';
 
-export type WebActor = Actor & { displayName: string | null };
+export type WebActor = Actor & { displayName: string | null; sessionEpoch: number };
 
 declare module 'express-session' {
   interface SessionData {
     userId?: number;
+    /** the user's session epoch at sign-in; a password change raises it and ends the session */
+    epoch?: number;
     flash?: { kind: 'ok' | 'error'; message: string }[];
   }
 }
@@ -20,7 +22,7 @@ declare module 'express-serve-static-core' {
   interface Request {
     webActor?: WebActor;
     /** the data version read at the start of this request (see services/readcache.ts) */
-    dataVersion?: number;
+    dataVersion?: string;
   }
 }
 

@@ -1,12 +1,13 @@
 // Contract pages: the list, a contract's overview (periods, standing, interviews), the
 // scorecard of a period with the sign-off workflow (publish, objections and their
 // resolution, acknowledgement, signing, reopening), and the manual deduction form.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Request, RequestHandler, Response, Router } from 'express';
 import multer from 'multer';
 import { ApiError } from '../../errors';
-import { Ctx } from '../../services/context';
+import { Ctx, requireRole } from '../../services/context';
 import * as assessment from '../../services/assessment';
 import * as contracts from '../../services/contracts';
 import * as inbox from '../../services/inbox';
@@ -90,7 +91,8 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
    * vendor: it is rendered once per data version and kept, with a placeholder where each
    * session's CSRF token goes. A form shown again with errors is rendered afresh.
    */
-  const CSRF_PLACEHOLDER = '__csrf_token_placeholder__';
+  // random per process: text a user typed can never contain it
+  const CSRF_PLACEHOLDER = `csrf-${crypto.randomBytes(12).toString('hex')}`;
   async function scorecardBody(req: Request, res: Response, extra: Record<string, unknown>) {
     const id = intParam(req, 'id');
     const n = intParam(req, 'n');
@@ -156,7 +158,14 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
     '本期考核结果已签署并锁定',
   ));
 
-  r.post('/contracts/:id/lines/:lineId/objection', optionalFile, page(async (req, res) => {
+  /** Only a vendor who can see the contract may send an objection's attachment: checked before any byte is read. */
+  const objectionAllowed: RequestHandler = (req, _res, next) => {
+    (async () => {
+      requireRole(actor(req), 'vendor');
+      await contracts.loadVisibleBundle(ctx, actor(req), intParam(req, 'id'));
+    })().then(() => next(), next);
+  };
+  r.post('/contracts/:id/lines/:lineId/objection', objectionAllowed, optionalFile, page(async (req, res) => {
     const me = actor(req);
     const id = intParam(req, 'id');
     const lineId = intParam(req, 'lineId');
@@ -237,6 +246,7 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
     render(res, 'contracts/line-new', { title: '记录扣分', c, template, open, ...extra });
   }
   r.get('/contracts/:id/ledger/new', page(async (req, res) => {
+    requireRole(actor(req), 'admin', 'manager');
     const period = str(req.query.period);
     const item = str(req.query.item);
     await lineForm(req, res, { values: { period, rule: item ? `${item}:` : undefined } });
