@@ -102,12 +102,16 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
     const period = c.periods.find((p) => p.number === n)!;
     const files = new Map<number, { id: number; name: string }>();
     for (const f of await inbox.filesOf(ctx, id, [...new Set(objections.flatMap((o) => o.attachments))])) files.set(f.id, f);
+    // each rule's unit (次, 人, 项 ...) and wording, to say what a line counts
+    const template = await loadTemplate(ctx, sc.templateVersion);
+    const rules = new Map(template.items.flatMap((it) => it.rules.map((r) => [r.code, r] as const)));
     const data = {
       ...res.locals,
       values: {},
       errors: null,
       c,
       sc,
+      rules,
       period,
       objections,
       byLine,
