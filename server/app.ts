@@ -93,7 +93,7 @@ export function createApp(db: Database, config: Config, options: AppOptions = {}
       res.status(409).json({ error: { code: 'conflict', message: '记录已存在或已被他人修改', details: [] } });
       return;
     }
-    console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', method: req.method, path: req.path, message: String((err as Error)?.message ?? err), error: String((err as Error)?.stack ?? err) }));
     res.status(500).json({ error: { code: 'internal', message: '服务器内部错误', details: [] } });
   });
   return app;

@@ -3121,6 +3121,15 @@ export const openApiDocument = {
             items: ref('InstallmentInput'),
             description: 'The whole new list, numbered 1.. in order (same rules as on creation). Structural.',
           },
+          penaltyClauses: {
+            type: 'array',
+            maxItems: 100,
+            items: ref('PenaltyClauseInput'),
+            description:
+              'The whole new clause catalogue (合同条款扣款), codes unique; each clause checked as on creation (400 with paths like ' +
+              '`penaltyClauses[2].maxPercent`). Clauses may be added, renamed or removed until the contract ends; a clause used by a ' +
+              'proposed or approved penalty cannot be removed or have its kind, percentages or amount changed (409; its name and basis can).',
+          },
         },
       },
       ContractUpdateResult: {

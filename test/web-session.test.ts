@@ -81,4 +81,19 @@ describeEachDb('web: sessions and the page cache', (get) => {
     const pay = await env.api.get(`/api/v1/contracts/${contractId}/payments`).set(auth(env.tokens.vendor));
     expect(pay.body.installments[1].pendingPenalties).to.equal(null);
   });
+
+  it('answers a database failure with the Chinese error page, no stack trace or SQL', async () => {
+    const env = get();
+    const m = await signIn(env.app, 'manager');
+    await env.db.sequelize.query('ALTER TABLE data_version RENAME TO data_version_moved');
+    try {
+      const res = await m.get('/contracts');
+      expect(res.status).to.equal(500);
+      expect(res.text).to.contain('服务器内部错误');
+      expect(res.text).to.not.match(/data_version|SELECT|at \//);
+    } finally {
+      await env.db.sequelize.query('ALTER TABLE data_version_moved RENAME TO data_version');
+    }
+    await m.get('/contracts').expect(200);
+  });
 });

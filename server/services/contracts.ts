@@ -1,7 +1,7 @@
 // Contracts: terms, generated periods, installments and the penalty-clause catalogue.
 import { Op, Transaction } from 'sequelize';
-import { ContractRow, InstallmentRow, PenaltyClauseRow, PeriodRow, VendorRow } from '../../models';
-import { add, formatExact, formatPoints, formatYuan, parseDecimal, parsePoints, parseYuan, cmp, ONE, ZERO } from '../../scoring/decimal';
+import { ContractRow, InstallmentRow, PenaltyClauseRow, PenaltyRow, PeriodRow, VendorRow } from '../../models';
+import { add, formatExact, formatPoints, formatYuan, isDecimal, parseDecimal, parsePoints, parseYuan, cmp, ONE, ZERO } from '../../scoring/decimal';
 import { ratiosSumToOne } from '../../scoring/payments';
 import { DEFAULT_PENALTY_CLAUSES, PenaltyClause, validateClause } from '../../scoring/penalties';
 import { generatePeriods, PeriodScheme } from '../../scoring/periods';
@@ -380,9 +380,38 @@ const updateSchema = Joi.object({
   objectionWindowDays: Joi.number().integer().min(1).max(60),
   managerId: Joi.number().integer().min(1).allow(null),
   installments: Joi.array().items(installmentSchema).min(1).max(24),
+  /** the whole clause catalogue (codes unique: checked with the row's path) */
+  penaltyClauses: Joi.array().items(clauseSchema).max(100),
 });
 
-type UpdateContractInput = Partial<Omit<CreateContractInput, 'templateVersion' | 'penaltyClauses'>> & { version: number };
+type UpdateContractInput = Partial<Omit<CreateContractInput, 'templateVersion'>> & { version: number };
+
+const CLAUSE_TERMS: Record<PenaltyClause['kind'], ('minPercent' | 'maxPercent' | 'ratePercent' | 'amount')[]> = {
+  percent_range: ['minPercent', 'maxPercent'],
+  per_day: ['ratePercent'],
+  per_violation: ['ratePercent'],
+  fixed: ['amount'],
+};
+
+/** A clause as stored: the fields its kind uses (decimals written canonically), the others null. */
+function normalClause(c: PenaltyClause): Required<PenaltyClause> {
+  const used = CLAUSE_TERMS[c.kind] ?? [];
+  const num = (k: 'minPercent' | 'maxPercent' | 'ratePercent' | 'amount') => {
+    const v = c[k];
+    if (!used.includes(k) || v === null || v === undefined || String(v).trim() === '') return null;
+    const text = String(v).trim();
+    return isDecimal(text) ? formatExact(parseDecimal(text), k === 'amount' ? 2 : 0) : text;
+  };
+  return {
+    code: c.code, name: c.name, kind: c.kind,
+    minPercent: num('minPercent'), maxPercent: num('maxPercent'), ratePercent: num('ratePercent'), amount: num('amount'),
+    basis: c.basis ? String(c.basis) : null,
+  };
+}
+
+/** What a clause computes: its kind and the amounts it uses (a penalty recorded under it depends on these). */
+const clauseTerms = (c: Required<PenaltyClause>) => JSON.stringify([c.kind, c.minPercent, c.maxPercent, c.ratePercent, c.amount]);
+const CLAUSE_STATUS: Record<string, string> = { proposed: '待审批', approved: '已审批' };
 
 /** Fields that shape the periods or the money: fixed once a period left draft or an installment was invoiced. */
 const STRUCTURAL_FIELDS = ['code', 'vendorId', 'totalAmount', 'startDate', 'endDate', 'timeZone', 'periodScheme', 'pointRate', 'installments'] as const;
@@ -390,6 +419,7 @@ const FIELD_LABEL: Record<string, string> = {
   code: '合同编号', vendorId: '服务商', totalAmount: '合同总金额', startDate: '开始日期', endDate: '结束日期', timeZone: '时区',
   periodScheme: '考核期划分', pointRate: '每分扣减比例', installments: '付款安排', name: '合同名称', bureau: '采购人', systems: '运维系统',
   interviewThreshold: '约谈分数线', interviewsBeforeTermination: '约谈次数', objectionWindowDays: '异议期', managerId: '负责人',
+  penaltyClauses: '违约条款',
 };
 
 /** Active managers who can be named as a contract's manager (the contract form's choice). */
@@ -413,6 +443,9 @@ function localDate(timeZone: string, at: Date): string {
  * installment is invoiced or paid; the name, bureau, systems, manager and the thresholds
  * change any time until the contract's end date. Omitted fields keep their values. When the
  * periods change they are generated again and every detector re-runs.
+ * `penaltyClauses` replaces the whole clause catalogue (until the end date): clauses are added,
+ * renamed or removed, but a clause a proposed or approved penalty was recorded under keeps its
+ * kind and amounts and cannot be removed (409) — only its name and basis change.
  */
 export async function updateContract(ctx: Ctx, actor: Actor, id: number, body: unknown) {
   requireRole(actor, 'admin', 'manager');
@@ -444,11 +477,15 @@ export async function updateContract(ctx: Ctx, actor: Actor, id: number, body: u
     installments: input.installments
       ? input.installments.map((i) => ({ name: i.name, ratio: formatExact(parseDecimal(i.ratio), 2), deductible: i.deductible, periods: [...i.periods].sort((a, b) => a - b) }))
       : before.installments.map((i) => ({ name: i.name, ratio: i.ratio, deductible: i.deductible, periods: i.periods })),
+    penaltyClauses: (input.penaltyClauses ?? before.penaltyClauses).map(normalClause),
   };
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const oldInstallments = before.installments.map((i) => ({ name: i.name, ratio: i.ratio, deductible: i.deductible, periods: i.periods }));
+  const oldClauses = before.penaltyClauses.map(normalClause);
   const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) =>
-    k === 'installments' ? !same(next.installments, oldInstallments) : k === 'pointRate' ? cmp(parseDecimal(next.pointRate), parseDecimal(before.pointRate)) !== 0 : !same(next[k], before[k]));
+    k === 'installments' ? !same(next.installments, oldInstallments)
+      : k === 'penaltyClauses' ? !same(next.penaltyClauses, oldClauses)
+        : k === 'pointRate' ? cmp(parseDecimal(next.pointRate), parseDecimal(before.pointRate)) !== 0 : !same(next[k], before[k]));
   if (changed.length === 0) return { ...before, changed: [] as string[], detection: null };
 
   // Field checks, as when the contract was created.
@@ -462,6 +499,14 @@ export async function updateContract(ctx: Ctx, actor: Actor, id: number, body: u
   if (!isTimeZone(next.timeZone)) issues.push({ path: 'timeZone', message: `未知的时区 ${next.timeZone}` });
   if (cmp(parseDecimal(next.pointRate), ONE) > 0) issues.push({ path: 'pointRate', message: '每分扣减比例不能大于 1' });
   if (parsePoints(next.interviewThreshold) > 10000) issues.push({ path: 'interviewThreshold', message: '约谈分数线不能高于 100' });
+  if (changed.includes('penaltyClauses')) {
+    const seen = new Map<string, number>();
+    input.penaltyClauses!.forEach((c, i) => {
+      issues.push(...validateClause(c, `penaltyClauses[${i}]`));
+      if (seen.has(c.code)) issues.push({ path: `penaltyClauses[${i}].code`, message: `条款编号 ${c.code} 与第 ${seen.get(c.code)! + 1} 条重复` });
+      else seen.set(c.code, i);
+    });
+  }
   if (issues.length) throw badRequest(issues[0].message, issues);
   const periodsChange = changed.some((k) => k === 'startDate' || k === 'endDate' || k === 'periodScheme');
   const periods = periodsChange ? generatePeriods(next.startDate, next.endDate, next.periodScheme) : null;
@@ -493,7 +538,7 @@ export async function updateContract(ctx: Ctx, actor: Actor, id: number, body: u
       );
     }
   }
-  const { Vendor, Contract, Period, Installment, User, LedgerLine, Rating, Penalty, Interview } = ctx.db.models;
+  const { Vendor, Contract, Period, Installment, User, LedgerLine, Rating, Penalty, Interview, PenaltyClause: Clause } = ctx.db.models;
   if (changed.includes('vendorId') && !(await Vendor.findByPk(next.vendorId))) throw invalidField('vendorId', '服务商不存在');
   if (changed.includes('managerId') && next.managerId !== null) {
     const m = (await User.findByPk(next.managerId, { raw: true })) as unknown as { role: string; active: boolean } | null;
@@ -551,6 +596,32 @@ export async function updateContract(ctx: Ctx, actor: Actor, id: number, body: u
         })),
         { transaction: t },
       );
+    }
+    if (changed.includes('penaltyClauses')) {
+      // Penalties recorded under a clause were computed from its terms: read in the transaction.
+      const used = (await Penalty.findAll({
+        where: { contractId: id, status: ['proposed', 'approved'] }, order: [['id', 'ASC']], raw: true, transaction: t,
+      })) as unknown as PenaltyRow[];
+      const nextByCode = new Map(next.penaltyClauses.map((c, i) => [c.code, i]));
+      const problems: string[] = [];
+      const details: ErrorDetail[] = [];
+      for (const old of oldClauses) {
+        const penalties = used.filter((p) => p.clauseCode === old.code);
+        if (!penalties.length) continue;
+        const list = penalties.map((p) => `#${p.id}（第 ${p.installmentNumber} 笔款项，${formatYuan(big(p.amountFen))} 元，${CLAUSE_STATUS[p.status] ?? p.status}）`).join('、');
+        const i = nextByCode.get(old.code);
+        if (i === undefined) {
+          problems.push(`违约条款「${old.name}」（${old.code}）已有扣款记录 ${list}，不能删除`);
+          details.push({ path: 'penaltyClauses', message: `违约条款「${old.name}」（${old.code}）已有扣款记录，不能删除` });
+        } else if (clauseTerms(next.penaltyClauses[i]) !== clauseTerms(old)) {
+          problems.push(`违约条款「${old.name}」（${old.code}）已有扣款记录 ${list}，不能修改其计算方式、比例或金额（名称和依据可以修改）`);
+          const field = (['kind', 'minPercent', 'maxPercent', 'ratePercent', 'amount'] as const).find((k) => next.penaltyClauses[i][k] !== old[k]) ?? 'kind';
+          details.push({ path: `penaltyClauses[${i}].${field}`, message: '该条款已有扣款记录，不能修改计算方式、比例或金额' });
+        }
+      }
+      if (problems.length) throw conflict(`${problems.join('；')}。如需更改，请先撤销这些扣款记录`, details);
+      await Clause.destroy({ where: { contractId: id }, transaction: t });
+      await Clause.bulkCreate(next.penaltyClauses.map((c) => ({ contractId: id, ...c })), { transaction: t });
     }
     const after = await loadBundle(ctx, id, t);
     await audit(ctx, t, actor, {

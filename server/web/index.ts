@@ -293,6 +293,12 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
   });
   r.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     void _next;
+    // the error may have come before the layout's locals were set (e.g. the database is down)
+    for (const [k, v] of Object.entries({ me: req.webActor ?? null, fmt, path: req.path, nav: [], unread: 0 })) {
+      if (res.locals[k] === undefined) res.locals[k] = v;
+    }
+    if (res.locals.flash === undefined) res.locals.flash = [];
+    if (typeof res.locals.csrfToken !== 'function') res.locals.csrfToken = () => '';
     const e = err as { code?: string; status?: number; type?: string };
     if (e?.code === 'EBADCSRFTOKEN') {
       return render(res, 'error', { title: '请求被拒绝', status: 403, message: '表单已过期或来源不可信，请刷新页面后重试' }, 403);
@@ -309,7 +315,7 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
     if (fe) return render(res, 'error', { title: '操作未完成', status: 409, message: fe.message }, 409);
     if (e?.type === 'entity.too.large') return render(res, 'error', { title: '内容过大', status: 413, message: '提交的内容过大' }, 413);
     if (e?.status === 400 || e?.type === 'entity.parse.failed') return render(res, 'error', { title: '请求无效', status: 400, message: '请求内容无效' }, 400);
-    console.error(JSON.stringify({ level: 'error', msg: 'page error', method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'page error', method: req.method, path: req.path, message: String((err as Error)?.message ?? err), error: String((err as Error)?.stack ?? err) }));
     render(res, 'error', { title: '服务器内部错误', status: 500, message: '服务器内部错误，请稍后重试或联系管理员' }, 500);
   });
 

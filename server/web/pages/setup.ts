@@ -126,6 +126,8 @@ const HOUR_ROWS = 3;
 const MAX_HOURS = 6;
 const rowsFor = (count: number, min: number, max: number) => Math.min(max, Math.max(min, count + 1));
 const POSITION_BLANK_ROWS = 3;
+const CLAUSE_BLANK_ROWS = 3;
+const MAX_CLAUSE_ROWS = 110;
 
 // ---- the terms form ↔ the service's body --------------------------------------------------
 
@@ -326,6 +328,55 @@ function positionsBody(b: Record<string, unknown>) {
   return { rows, index };
 }
 
+// ---- penalty-clause catalogue form -------------------------------------------------------
+
+const CLAUSE_FIELDS = ['code', 'name', 'kind', 'minPercent', 'maxPercent', 'ratePercent', 'amount', 'basis'] as const;
+const CLAUSE_LABELS: Record<string, string> = {
+  code: '条款编号', name: '条款名称', kind: '计算方式', minPercent: '比例下限（%）', maxPercent: '比例上限（%）',
+  ratePercent: '每日/每次比例（%）', amount: '固定金额（元）', basis: '合同依据', remove: '删除',
+};
+
+/** The stored catalogue as the form's rows. */
+function clauseValues(c: Awaited<ReturnType<typeof contracts.getContract>>): Record<string, unknown> {
+  const v: Record<string, unknown> = { version: c.version };
+  c.penaltyClauses.forEach((k, i) => {
+    for (const f of CLAUSE_FIELDS) v[`penaltyClauses[${i}].${f}`] = k[f] ?? '';
+  });
+  return v;
+}
+
+/** The posted rows as updateContract's `penaltyClauses` (blank rows and rows marked 删除 left out). */
+function clausesBody(b: Record<string, unknown>) {
+  const rows: Record<string, unknown>[] = [];
+  const index: number[] = [];
+  for (let i = 0; i < MAX_CLAUSE_ROWS; i++) {
+    const f = (x: string) => str(b[`penaltyClauses[${i}].${x}`]);
+    if (checkbox(b[`penaltyClauses[${i}].remove`])) continue;
+    // the kind is a select (always posted): a row is blank when everything else is
+    if (CLAUSE_FIELDS.every((x) => x === 'kind' || !f(x))) continue;
+    const row: Record<string, unknown> = { code: f('code') ?? '', name: f('name') ?? '', kind: f('kind') ?? '' };
+    for (const x of ['minPercent', 'maxPercent', 'ratePercent', 'amount'] as const) row[x] = f(x) ?? null;
+    row.basis = f('basis') ?? null;
+    rows.push(row);
+    index.push(i);
+  }
+  return { rows, index };
+}
+
+function clauseErrors(errors: FormErrors, index: number[]): FormErrors {
+  const remap = (key: string) => {
+    const m = /^penaltyClauses\[(\d+)\](?:\.(\w+))?/.exec(key);
+    if (m) return `penaltyClauses[${index[Number(m[1])] ?? Number(m[1])}].${m[2] && (CLAUSE_FIELDS as readonly string[]).includes(m[2]) ? m[2] : 'code'}`;
+    return key === '' || key === '(body)' ? 'penaltyClauses' : key;
+  };
+  const label = (key: string) => {
+    const m = /^penaltyClauses\[(\d+)\]\.(\w+)$/.exec(key);
+    if (m) return `第 ${Number(m[1]) + 1} 行${CLAUSE_LABELS[m[2]] ?? ''}`;
+    return key === 'penaltyClauses' ? '违约条款' : undefined;
+  };
+  return relabel(errors, label, remap);
+}
+
 // ---- pages ----------------------------------------------------------------------------------
 
 export function registerSetupPages(r: Router, ctx: Ctx): void {
@@ -409,6 +460,8 @@ export function registerSetupPages(r: Router, ctx: Ctx): void {
       iplan: form === 'iplan' ? mine('iplan') : { values: { frequency: 'workday', findingLimitMinutes: 570 }, errors: null },
       rplan: form === 'rplan' ? mine('rplan') : { values: { kind: 'monthly' }, errors: null },
       pos: form === 'positions' ? mine('positions') : { values: positionValues, errors: null },
+      cl: form === 'clauses' ? { values: { ...clauseValues(c), ...extra.values }, errors: extra.errors ?? null } : { values: clauseValues(c), errors: null },
+      clauseRows: Math.min(MAX_CLAUSE_ROWS, Math.max(c.penaltyClauses.length, postedRows(extra.values, /^penaltyClauses\[(\d+)\]\.code$/)) + CLAUSE_BLANK_ROWS),
       // the layout shows errors.message at the top
       errors: extra.errors ? { message: extra.errors.message, fields: {} } : null,
     });
@@ -427,6 +480,19 @@ export function registerSetupPages(r: Router, ctx: Ctx): void {
         return `/contracts/${id}/edit`;
       },
       rerender: async (errors) => editPage(req, res, { form: 'terms', values: req.body, errors: termsErrors(errors, rowIndex) }),
+    });
+  }));
+
+  r.post('/contracts/:id/penalty-clauses', page(async (req, res) => {
+    const id = intParam(req, 'id');
+    const { rows, index } = clausesBody(req.body);
+    await submitForm(req, res, {
+      run: async () => {
+        const out = await contracts.updateContract(ctx, actor(req), id, { version: str(req.body.version) ?? '', penaltyClauses: rows });
+        flash(req, out.changed.length ? '违约条款已保存。' : '没有需要保存的修改');
+        return `/contracts/${id}/edit#clauses`;
+      },
+      rerender: async (errors) => editPage(req, res, { form: 'clauses', values: req.body, errors: clauseErrors(errors, index) }),
     });
   }));
 
