@@ -6,22 +6,13 @@
 import { compileCalendar, DEFAULT_WORKING_HOURS } from '../scoring/calendar';
 import { BUNDLED_CALENDAR_DAYS, BUNDLED_YEARS } from '../scoring/calendar-cn';
 import { evaluateTicket, SlaLevel, SlaTicket } from '../scoring/sla';
+import { seededRandom } from '../server/seeded-random';
 
 const TICKETS = Number(process.env.BENCH_TICKETS || 100_000);
 const RUNS = Number(process.env.BENCH_RUNS || 5);
 const MIN = 60_000;
 
-/** seeded PRNG (mulberry32), so every run evaluates the same tickets */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const LEVELS: SlaLevel[] = [
   { code: 'high', name: '高', responseMinutes: 30, resolutionMinutes: 240, clock: 'working' },

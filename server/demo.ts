@@ -39,6 +39,7 @@ import {
 import { setPaymentStatus } from './services/assessment';
 import { reviewSubmission, submitEvidence } from './services/submissions';
 import { loadCalendar } from './services/calendar';
+import { Rng, seededRandom } from './seeded-random';
 
 // ---- the people ------------------------------------------------------------------------------
 
@@ -195,19 +196,7 @@ const minDate = (a: string, b: string) => (a < b ? a : b);
 /** The latest "now" the demo dates itself by: the bundled calendar ends with 2026. */
 const LATEST_AS_OF = at('2026-12-18', '09:00');
 
-type Rng = () => number;
-
-/** mulberry32: a small seeded generator, so the dataset is the same every time. */
-function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 const between = (r: Rng, lo: number, hi: number) => lo + (hi - lo) * r();
 const int = (r: Rng, lo: number, hi: number) => Math.floor(between(r, lo, hi + 1));
 const pick = <T>(r: Rng, list: readonly T[]): T => list[Math.floor(r() * list.length)];

@@ -14,6 +14,7 @@ import {
   WorkingInterval,
 } from '../scoring/calendar';
 import { BUNDLED_CALENDAR_DAYS, BUNDLED_YEARS } from '../scoring/calendar-cn';
+import { seededRandom } from '../server/seeded-random';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -35,17 +36,7 @@ function weekday(date: string): number {
   return new Date(`${date}T00:00:00Z`).getUTCDay();
 }
 
-/** seeded PRNG (mulberry32) */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** Holiday blocks: first and last day off, the working day before and the working day after. */
 const BLOCKS: { name: string; from: string; to: string; before: string; after: string }[] = [

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { compileCalendar, DEFAULT_WORKING_HOURS } from '../scoring/calendar';
 import { BUNDLED_CALENDAR_DAYS, BUNDLED_YEARS } from '../scoring/calendar-cn';
 import { evaluateTicket, formatMinutes, SlaLevel, SlaTicket, TicketPause } from '../scoring/sla';
+import { seededRandom } from '../server/seeded-random';
 
 const cal = compileCalendar({ years: BUNDLED_YEARS, days: BUNDLED_CALENDAR_DAYS, hours: DEFAULT_WORKING_HOURS, timeZone: 'Asia/Shanghai' });
 
@@ -34,17 +35,7 @@ function pause(start: string, end: string | null, confirmed: boolean, reason = '
 
 const LATER = cst('2026-06-01 00:00');
 
-/** seeded PRNG (mulberry32) */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 describe('SLA: formatMinutes', () => {
   it('formats durations in Chinese', () => {

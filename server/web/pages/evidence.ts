@@ -8,11 +8,10 @@ import * as contracts from '../../services/contracts';
 import * as evidence from '../../services/evidence';
 import { checkImportAllowed } from '../../services/imports';
 import { actor, checkbox, flash, FormErrors, formErrors, intParam, localDateTime, page, str, submitForm } from '../render';
-import { detectionText, lines, opt, relabel, savedWith, show } from './setup';
+import { detectionText, FINDING_ROWS, inspectionRunOf, lines, opt, relabel, savedWith, show } from './setup';
 
 const RECENT = 20;
 const PAUSE_ROWS = 2;
-const FINDING_ROWS = 3;
 
 export const TICKET_TYPES = ['故障', '需求', '咨询', '变更'];
 
@@ -227,19 +226,7 @@ export function registerEvidencePages(r: Router, ctx: Ctx): void {
   r.post('/contracts/:id/evidence/inspections', page(async (req, res) => {
     const id = intParam(req, 'id');
     const b = req.body;
-    const findings: unknown[] = [];
-    const findingIndex: number[] = [];
-    for (let i = 0; i < FINDING_ROWS; i++) {
-      const d = opt(b[`findings[${i}].description`]);
-      const h = localDateTime(b[`findings[${i}].handledAt`]);
-      if (!d && !h) continue;
-      findings.push({ description: d, handledAt: h ?? null });
-      findingIndex.push(i);
-    }
-    const body = {
-      planId: opt(b.planId), externalId: opt(b.externalId) ?? null, performedAt: localDateTime(b.performedAt), performer: opt(b.performer),
-      itemsChecked: [...new Set(lines(b.itemsChecked))], findings,
-    };
+    const { run: body, findingIndex } = inspectionRunOf(b);
     await submitForm(req, res, {
       run: async () => {
         const out = await evidence.recordInspection(ctx, actor(req), id, body);

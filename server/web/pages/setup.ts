@@ -13,7 +13,7 @@ import { listTemplates } from '../../services/templates';
 import { listVendors } from '../../services/vendors';
 import { fmt } from '../format';
 import { badRequest } from '../../errors';
-import { actor, checkbox, flash, FormErrors, intParam, page, render, str, submitForm } from '../render';
+import { actor, checkbox, flash, FormErrors, intParam, localDateTime, page, render, str, submitForm } from '../render';
 
 // ---- shared form helpers ------------------------------------------------------------------
 
@@ -31,6 +31,32 @@ export function lines(v: unknown): string[] {
 
 /** A text field as the service should see it: blank → undefined, else the trimmed text. */
 export const opt = (v: unknown) => str(v);
+
+/** Rows of findings on an inspection-run form */
+export const FINDING_ROWS = 3;
+
+/**
+ * An inspection run from its form fields (the manager's evidence form and the vendor's
+ * submission share it), with the form row of each finding kept so errors find their row.
+ */
+export function inspectionRunOf(b: Record<string, unknown>): { run: Record<string, unknown>; findingIndex: number[] } {
+  const findings: unknown[] = [];
+  const findingIndex: number[] = [];
+  for (let i = 0; i < FINDING_ROWS; i++) {
+    const d = opt(b[`findings[${i}].description`]);
+    const h = localDateTime(b[`findings[${i}].handledAt`]);
+    if (!d && !h) continue;
+    findings.push({ description: d, handledAt: h ?? null });
+    findingIndex.push(i);
+  }
+  return {
+    run: {
+      planId: opt(b.planId), externalId: opt(b.externalId) ?? null, performedAt: localDateTime(b.performedAt), performer: opt(b.performer),
+      itemsChecked: [...new Set(lines(b.itemsChecked))], findings,
+    },
+    findingIndex,
+  };
+}
 
 /**
  * The service's error paths turned into the form's field names (`remap`), and messages that

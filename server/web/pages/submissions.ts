@@ -13,9 +13,8 @@ import * as evidence from '../../services/evidence';
 import * as inbox from '../../services/inbox';
 import * as submissions from '../../services/submissions';
 import { actor, checkbox, flash, FormErrors, intParam, localDateTime, page, str, submitForm } from '../render';
-import { lines, opt, relabel, savedWith, show } from './setup';
+import { FINDING_ROWS, inspectionRunOf, lines, opt, relabel, savedWith, show } from './setup';
 
-const FINDING_ROWS = 3;
 
 const LABELS: Record<string, Record<string, string>> = {
   report_submission: { planId: '报告计划', covers: '报告周期', submittedAt: '提交时间', title: '报告标题', externalId: '报告编号' },
@@ -34,21 +33,8 @@ function payloadOf(kind: string, b: Record<string, unknown>): { payload: Record<
     return { payload: { planId: opt(b.planId), covers: opt(b.covers), submittedAt: localDateTime(b.submittedAt), title: opt(b.title) ?? null, externalId: opt(b.externalId) ?? null }, findingIndex };
   }
   if (kind === 'inspection_run') {
-    const findings: unknown[] = [];
-    for (let i = 0; i < FINDING_ROWS; i++) {
-      const d = opt(b[`findings[${i}].description`]);
-      const h = localDateTime(b[`findings[${i}].handledAt`]);
-      if (!d && !h) continue;
-      findings.push({ description: d, handledAt: h ?? null });
-      findingIndex.push(i);
-    }
-    return {
-      payload: {
-        planId: opt(b.planId), externalId: opt(b.externalId) ?? null, performedAt: localDateTime(b.performedAt), performer: opt(b.performer),
-        itemsChecked: [...new Set(lines(b.itemsChecked))], findings,
-      },
-      findingIndex,
-    };
+    const { run, findingIndex: rows } = inspectionRunOf(b);
+    return { payload: run, findingIndex: rows };
   }
   return {
     payload: {
