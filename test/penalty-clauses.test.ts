@@ -191,6 +191,26 @@ describeEachDb('penalty-clause catalogue editing', (get) => {
     });
   });
 
+  describe('racing a penalty against a catalogue edit', () => {
+    it('never leaves a live penalty outside its clause: the penalty or the edit is refused, never neither', async () => {
+      for (let i = 0; i < 6; i++) {
+        const c = await newContract(`PC-RACE-${i}`);
+        // the edit narrows 'security-incident' to 20-22 %; the penalty asks for 25 %
+        const narrowed = c.penaltyClauses.map((k) => (k.code === 'security-incident' ? { ...k, maxPercent: '22' } : k));
+        const [edit, pen] = await Promise.all([
+          put(c.id, { version: c.version, penaltyClauses: narrowed }),
+          api().post(`/api/v1/contracts/${c.id}/penalties`).set(auth(get().tokens.manager)).send({ installment: 2, clause: 'security-incident', percent: '25', reason: '安全事件' }),
+        ]);
+        const ok = [edit.status === 200, pen.status === 201];
+        expect(ok, `edit ${edit.status} ${JSON.stringify(edit.body?.error ?? '')}; penalty ${pen.status} ${JSON.stringify(pen.body?.error ?? '')}`).to.not.deep.equal([true, true]);
+        expect(ok.some(Boolean), 'one of the two goes through').to.equal(true);
+        const clause = (await clauseRows(c.id)).find((k) => k.code === 'security-incident')!;
+        const live = (await get().db.models.Penalty.findAll({ where: { contractId: c.id, status: ['proposed', 'approved'] }, raw: true })) as unknown as { percent: string }[];
+        for (const p of live) expect(Number(p.percent)).to.be.at.most(Number(clause.maxPercent));
+      }
+    });
+  });
+
   describe('through the page form', () => {
     it('shows the catalogue as inputs; edits a range and a name, adds a row, removes an unused clause (blank rows ignored)', async () => {
       const c = await newContract('PC-WEB-1');

@@ -2,7 +2,7 @@
 // penalties. Nothing is hard-deleted: a line is withdrawn with a reason. Every write is one
 // transaction with its audit entry.
 import { Transaction } from 'sequelize';
-import { LedgerLineRow, PenaltyRow, PeriodRow, RatingRow } from '../../models';
+import { LedgerLineRow, PenaltyClauseRow, PenaltyRow, PeriodRow, RatingRow } from '../../models';
 import { formatPoints, formatYuan, isDecimal, parseDecimal, mul, rational, isInteger } from '../../scoring/decimal';
 import { computePenalty } from '../../scoring/penalties';
 import { linePoints } from '../../scoring/scorecard';
@@ -419,15 +419,25 @@ export async function addPenalty(ctx: Ctx, actor: Actor, contractId: number, bod
   const result = computePenalty(clauseOf(clauseRow), big(bundle.contract.totalAmountFen), input);
   if (!result.ok) throw badRequest(result.issues[0].message, result.issues);
   return ctx.db.sequelize.transaction(async (t) => {
+    // The clause as it stands inside this transaction: an edit of the catalogue (which updates
+    // the contract row first) either finishes before this reads it, or waits for this penalty
+    // and then sees it (PostgreSQL: the contract row is read FOR SHARE; SQLite: writers queue).
+    if (ctx.db.dialect === 'postgres') {
+      await ctx.db.models.Contract.findByPk(contractId, { lock: t.LOCK.SHARE, transaction: t });
+    }
+    const current = (await ctx.db.models.PenaltyClause.findOne({ where: { contractId, code: input.clause }, raw: true, transaction: t })) as unknown as PenaltyClauseRow | null;
+    if (!current) throw conflict(`违约条款 ${input.clause} 刚被修改或删除，请刷新后重试`, [{ path: 'clause', message: '条款已变更' }]);
+    const fresh = computePenalty(clauseOf(current), big(bundle.contract.totalAmountFen), input);
+    if (!fresh.ok) throw badRequest(fresh.issues[0].message, fresh.issues);
     await openInstallment(ctx, t, contractId, input.installment);
     const row = await ctx.db.models.Penalty.create(
       {
         contractId,
         installmentNumber: input.installment,
-        clauseCode: clauseRow.code,
-        amountFen: result.value.amountFen.toString(),
-        percent: result.value.percent,
-        units: result.value.units,
+        clauseCode: current.code,
+        amountFen: fresh.value.amountFen.toString(),
+        percent: fresh.value.percent,
+        units: fresh.value.units,
         reason: input.reason,
         recordedBy: actor.id || null,
         status: 'proposed',
