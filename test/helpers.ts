@@ -146,3 +146,36 @@ export async function publishAndSign(env: TestEnv, contractId: number, period: n
   if (pub.status !== 200) return pub;
   return env.api.post(`/api/v1/contracts/${contractId}/periods/${period}/sign`).set(auth(token)).send({ confirmEarly: true });
 }
+
+// ---- the pages, through the real sign-in form -------------------------------------------
+
+export type WebAgent = ReturnType<typeof request.agent>;
+
+/** The CSRF token of a rendered page (hidden input `_csrf`); throws when the page has none. */
+export function csrfOf(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no CSRF token in the page');
+  return m[1].replace(/&#43;/g, '+').replace(/&#x2F;/g, '/').replace(/&#61;/g, '=').replace(/&amp;/g, '&');
+}
+
+/** The text of the element with data-testid, as rendered (entities left as they are). */
+export function testId(html: string, id: string): string | null {
+  const esc = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`data-testid="${esc}"[^>]*>([\\s\\S]*?)</`).exec(html);
+  return m ? m[1].trim() : null;
+}
+
+/** The session cookie (`sid=...`) each signed-in agent got, e.g. to show a second app instance the same session. */
+export const sessionCookies = new WeakMap<WebAgent, string>();
+
+/** A cookie-keeping agent signed in through GET/POST /login (fails the test unless it answers 303). */
+export async function signInWeb(app: Express, username: string, password = PASSWORD): Promise<WebAgent> {
+  const agent = request.agent(app);
+  const page = await agent.get('/login');
+  if (page.status !== 200) throw new Error(`GET /login answered ${page.status}`);
+  const res = await agent.post('/login').type('form').send({ username, password, next: '/', _csrf: csrfOf(page.text) });
+  if (res.status !== 303) throw new Error(`sign-in of ${username} answered ${res.status}: ${res.text.slice(0, 300)}`);
+  const sid = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('sid='));
+  if (sid) sessionCookies.set(agent, sid.split(';')[0]);
+  return agent;
+}

@@ -7,30 +7,12 @@ import { expect } from 'chai';
 import request from 'supertest';
 import type { Express } from 'express';
 import { closeApp, createApp } from '../server/app';
-import { auth, describeEachDb, PASSWORD, seed002Contract } from './helpers';
+import { auth, csrfOf, describeEachDb, seed002Contract, signInWeb, testId, WebAgent } from './helpers';
 
-type Agent = ReturnType<typeof request.agent>;
 type Clause = { code: string; name: string; kind: string; minPercent: string | null; maxPercent: string | null; ratePercent: string | null; amount: string | null; basis: string | null };
 
-const csrfOf = (html: string): string => {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!m) throw new Error('no CSRF token in the page');
-  return m[1].replace(/&#43;/g, '+').replace(/&#x2F;/g, '/').replace(/&#61;/g, '=').replace(/&amp;/g, '&');
-};
 
-const testId = (html: string, id: string): string | null => {
-  const esc = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m = new RegExp(`data-testid="${esc}"[^>]*>([\\s\\S]*?)</`).exec(html);
-  return m ? m[1].trim() : null;
-};
 
-async function signIn(app: Express, username: string): Promise<Agent> {
-  const agent = request.agent(app);
-  const page = await agent.get('/login').expect(200);
-  const res = await agent.post('/login').type('form').send({ username, password: PASSWORD, next: '/', _csrf: csrfOf(page.text) });
-  expect(res.status, res.text).to.equal(303);
-  return agent;
-}
 
 /** The clause form's fields for a catalogue (plus blank rows), as the page posts them. */
 function clauseForm(clauses: Partial<Clause>[], blankRows = 3): Record<string, string> {
@@ -52,7 +34,7 @@ function clauseForm(clauses: Partial<Clause>[], blankRows = 3): Record<string, s
 
 describeEachDb('penalty-clause catalogue editing', (get) => {
   let app: Express;
-  let manager: Agent;
+  let manager: WebAgent;
   const api = () => request(app);
 
   before(async function () {
@@ -60,7 +42,7 @@ describeEachDb('penalty-clause catalogue editing', (get) => {
     const env = get();
     // "now" inside the contract's term (clauses change only until the end date)
     app = createApp(env.db, { ...env.config, sessionSecret: 'penalty-clauses-test-session-secret-0123456789' }, { clock: () => new Date('2026-01-15T10:00:00+08:00') });
-    manager = await signIn(app, 'manager');
+    manager = await signInWeb(app, 'manager');
   });
   after(() => {
     if (app) closeApp(app);

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { formatYuan, parseYuan } from '../scoring/decimal';
 import { fmt } from '../server/web/format';
-import { auth, describeEachDb, PASSWORD, publishAndSign, seed002Contract, TestEnv } from './helpers';
+import { auth, csrfOf, describeEachDb, PASSWORD, publishAndSign, seed002Contract, signInWeb, TestEnv } from './helpers';
 
 type Agent = ReturnType<typeof request.agent>;
 interface Session {
@@ -23,12 +23,6 @@ function decode(s: string): string {
     .replace(/&amp;/g, '&');
 }
 
-function csrfOf(html: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!m) throw new Error('no CSRF token on the page');
-  return decode(m[1]);
-}
-
 /** The text of the element carrying data-testid (no nested tags inside). */
 function testId(html: string, id: string): string | null {
   const m = new RegExp(`data-testid="${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>([^<]*)<`).exec(html);
@@ -43,11 +37,7 @@ function row(html: string, id: string): string {
 }
 
 async function signIn(env: TestEnv, username: string, password = PASSWORD): Promise<Session> {
-  const agent = request.agent(env.app);
-  const form = await agent.get('/login');
-  expect(form.status).to.equal(200);
-  const res = await agent.post('/login').type('form').send({ _csrf: csrfOf(form.text), username, password, next: '/' });
-  expect(res.status, res.text).to.equal(303);
+  const agent = await signInWeb(env.app, username, password);
   // the token is renewed at sign-in: read it from a page of the new session
   const page = await agent.get('/account/password');
   return { agent, csrf: csrfOf(page.text) };

@@ -2,19 +2,9 @@
 // and approved by another changes the payable; the recorder cannot approve their own; bad
 // input comes back next to the field and stores nothing; a vendor reads but cannot write.
 import { expect } from 'chai';
-import request from 'supertest';
-import type { Express } from 'express';
-import { auth, describeEachDb, PASSWORD, seed002Contract } from './helpers';
+import { auth, csrfOf, describeEachDb, seed002Contract, signInWeb } from './helpers';
 
-type Agent = ReturnType<typeof request.agent>;
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
-async function signIn(app: Express, username: string): Promise<Agent> {
-  const agent = request.agent(app);
-  const page = await agent.get('/login').expect(200);
-  await agent.post('/login').type('form').send({ username, password: PASSWORD, next: '/', _csrf: csrfOf(page.text) }).expect(303);
-  return agent;
-}
 
 describeEachDb('web: ratings and penalties pages', (get) => {
   let contractId: number;
@@ -33,7 +23,7 @@ describeEachDb('web: ratings and penalties pages', (get) => {
 
   it('records a penalty (pending), which another manager approves; the payable drops by its amount', async () => {
     const env = get();
-    const m = await signIn(env.app, 'manager');
+    const m = await signInWeb(env.app, 'manager');
     const page = await m.get(`/contracts/${contractId}/penalties`).expect(200);
     expect(page.text).to.contain('记录扣款');
     const before = await payable(2);
@@ -58,7 +48,7 @@ describeEachDb('web: ratings and penalties pages', (get) => {
     const after = await m.get(`/contracts/${contractId}/penalties`);
     expect(after.text).to.contain('flash error');
     expect(((await env.db.models.Penalty.findByPk(row.id, { raw: true })) as unknown as { status: string }).status).to.equal('proposed');
-    const m2 = await signIn(env.app, 'manager2');
+    const m2 = await signInWeb(env.app, 'manager2');
     const p2 = await m2.get(`/contracts/${contractId}/penalties`).expect(200);
     await m2.post(`/contracts/${contractId}/penalties/${row.id}/approve`).type('form').send({ _csrf: csrfOf(p2.text) }).expect(303);
     const fen = (s: string) => BigInt(s.replace('.', ''));
@@ -68,7 +58,7 @@ describeEachDb('web: ratings and penalties pages', (get) => {
 
   it('records a user rating for a rated item; a non-rated item is refused next to the field', async () => {
     const env = get();
-    const m = await signIn(env.app, 'manager');
+    const m = await signInWeb(env.app, 'manager');
     const page = await m.get(`/contracts/${contractId}/ratings`).expect(200);
     const bad = await m.post(`/contracts/${contractId}/ratings`).type('form').send({ _csrf: csrfOf(page.text), period: '1', item: '4', level: '3' });
     expect(bad.status).to.equal(400);
@@ -83,7 +73,7 @@ describeEachDb('web: ratings and penalties pages', (get) => {
 
   it('lets the vendor read the penalties of its contract but not record or approve one', async () => {
     const env = get();
-    const v = await signIn(env.app, 'vendor');
+    const v = await signInWeb(env.app, 'vendor');
     const page = await v.get(`/contracts/${contractId}/penalties`).expect(200);
     expect(page.text).to.not.contain('记录扣款（待审批）');
     const before = await penalties();
@@ -92,7 +82,7 @@ describeEachDb('web: ratings and penalties pages', (get) => {
     });
     expect(res.status).to.equal(403);
     expect(await penalties()).to.equal(before);
-    const other = await signIn(env.app, 'otherVendor');
+    const other = await signInWeb(env.app, 'otherVendor');
     expect((await other.get(`/contracts/${contractId}/penalties`)).status).to.equal(404);
   });
 });

@@ -12,35 +12,14 @@ import { closeApp, createApp } from '../server/app';
 import { ApiError } from '../server/errors';
 import { SYSTEM } from '../server/services/context';
 import * as contracts from '../server/services/contracts';
-import { auth, describeEachDb, PASSWORD, publishAndSign, seed002Contract } from './helpers';
+import { auth, csrfOf, describeEachDb, publishAndSign, seed002Contract, sessionCookies, signInWeb, testId, WebAgent } from './helpers';
 
-type Agent = ReturnType<typeof request.agent>;
+type Agent = WebAgent;
 
-const csrfOf = (html: string): string => {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!m) throw new Error('no CSRF token in the page');
-  return m[1].replace(/&#43;/g, '+').replace(/&#x2F;/g, '/').replace(/&#61;/g, '=').replace(/&amp;/g, '&');
-};
 
-/** The text of the element with data-testid, as rendered (entities left as they are). */
-const testId = (html: string, id: string): string | null => {
-  const esc = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m = new RegExp(`data-testid="${esc}"[^>]*>([\\s\\S]*?)</`).exec(html);
-  return m ? m[1].trim() : null;
-};
 
-/** The session cookie of each signed-in agent (to show a second app instance the same session). */
 const cookies = new WeakMap<Agent, string>();
 
-async function signIn(app: Express, username: string): Promise<Agent> {
-  const agent = request.agent(app);
-  const page = await agent.get('/login').expect(200);
-  const res = await agent.post('/login').type('form').send({ username, password: PASSWORD, next: '/', _csrf: csrfOf(page.text) });
-  expect(res.status, res.text).to.equal(303);
-  const sid = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('sid='));
-  if (sid) cookies.set(agent, sid.split(';')[0]);
-  return agent;
-}
 
 /** A page's CSRF token (one per session). */
 async function tokenFrom(agent: Agent, url = '/'): Promise<string> {
@@ -103,9 +82,9 @@ describeEachDb('web pages: setup, evidence, import, submissions', (get) => {
     const config = { ...env.config, dataDir, sessionSecret: 'web-manager-test-session-secret-0123456789' };
     app = createApp(env.db, config, { clock: () => new Date('2026-01-15T10:00:00+08:00') });
     app2 = createApp(env.db, config, { clock: () => new Date('2026-01-15T10:00:00+08:00') });
-    manager = await signIn(app, 'manager');
-    vendor = await signIn(app, 'vendor');
-    otherVendor = await signIn(app, 'otherVendor');
+    manager = await signInWeb(app, 'manager');
+    vendor = await signInWeb(app, 'vendor');
+    otherVendor = await signInWeb(app, 'otherVendor');
   });
   after(async () => {
     if (app) closeApp(app);
@@ -355,7 +334,7 @@ describeEachDb('web pages: setup, evidence, import, submissions', (get) => {
       const status = await untilDone(jobUrl);
       expect(status.state, JSON.stringify(status)).to.equal('done');
       // any instance reads the job's state (it is a database row)
-      const elsewhere = await request(app2).get(`${jobUrl}/status`).set('Cookie', cookies.get(manager)!).expect(200);
+      const elsewhere = await request(app2).get(`${jobUrl}/status`).set('Cookie', sessionCookies.get(manager)!).expect(200);
       expect(elsewhere.body).to.include({ state: 'done', done: 3, total: 3 });
       const result = await manager.get(jobUrl).expect(200);
       expect(testId(result.text, 'imported')).to.equal('3');
@@ -417,7 +396,7 @@ describeEachDb('web pages: setup, evidence, import, submissions', (get) => {
       const ok = await upload('people', 'people.csv', 'external_id,name\nP-1,张三\n');
       const jobUrl = ok.headers.location.replace(/\/mapping$/, '');
       // another manager's session: not found
-      const other = await signIn(app, 'manager2');
+      const other = await signInWeb(app, 'manager2');
       await other.get(`${jobUrl}/mapping`).expect(404);
       await other.get(`${jobUrl}/status`).expect(404);
       // abandon: the file is removed

@@ -2,20 +2,10 @@
 // a write at once (the data version moves after the commit, not for a rolled-back write); a
 // vendor never sees a penalty awaiting approval.
 import { expect } from 'chai';
-import request from 'supertest';
-import type { Express } from 'express';
-import { auth, describeEachDb, PASSWORD, seed002Contract } from './helpers';
+import { auth, csrfOf, describeEachDb, PASSWORD, seed002Contract, signInWeb } from './helpers';
 import { dataVersion } from '../server/services/readcache';
 
-type Agent = ReturnType<typeof request.agent>;
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
-async function signIn(app: Express, username: string, password = PASSWORD): Promise<Agent> {
-  const agent = request.agent(app);
-  const page = await agent.get('/login').expect(200);
-  await agent.post('/login').type('form').send({ username, password, next: '/', _csrf: csrfOf(page.text) }).expect(303);
-  return agent;
-}
 
 describeEachDb('web: sessions and the page cache', (get) => {
   let contractId: number;
@@ -27,7 +17,7 @@ describeEachDb('web: sessions and the page cache', (get) => {
 
   it('shows a new ledger line on the next page view (the cached scorecard is replaced)', async () => {
     const env = get();
-    const m = await signIn(env.app, 'manager');
+    const m = await signInWeb(env.app, 'manager');
     const score = async () => /data-testid="score">([^<]+)</.exec((await m.get(`/contracts/${contractId}/periods/1`).expect(200)).text)?.[1];
     expect(await score()).to.equal('100.00');
     expect(await score()).to.equal('100.00'); // served from the cache
@@ -43,8 +33,8 @@ describeEachDb('web: sessions and the page cache', (get) => {
 
   it("ends a user's other sessions when an admin resets the password or the user changes it", async () => {
     const env = get();
-    const a = await signIn(env.app, 'manager2');
-    const b = await signIn(env.app, 'manager2');
+    const a = await signInWeb(env.app, 'manager2');
+    const b = await signInWeb(env.app, 'manager2');
     await a.get('/contracts').expect(200);
     // the user changes it in session a: a stays signed in, b is signed out
     const form = await a.get('/account/password').expect(200);
@@ -57,7 +47,7 @@ describeEachDb('web: sessions and the page cache', (get) => {
     expect(gone.status).to.equal(303);
     expect(gone.headers.location).to.match(/^\/login/);
     // the admin resets it: session a ends too
-    const admin = await signIn(env.app, 'admin');
+    const admin = await signInWeb(env.app, 'admin');
     const users = await env.api.get('/api/v1/users').set(auth(env.tokens.admin));
     const id = users.body.find((u: { username: string }) => u.username === 'manager2').id;
     const page = await admin.get(`/admin/users/${id}`).expect(200);
@@ -65,7 +55,7 @@ describeEachDb('web: sessions and the page cache', (get) => {
     void page;
     expect((await a.get('/contracts')).status).to.equal(303);
     // and the new password works
-    const c = await signIn(env.app, 'manager2', 'reset-by-admin-123');
+    const c = await signInWeb(env.app, 'manager2', 'reset-by-admin-123');
     await c.get('/contracts').expect(200);
   });
 
@@ -84,7 +74,7 @@ describeEachDb('web: sessions and the page cache', (get) => {
 
   it('answers a database failure with the Chinese error page, no stack trace or SQL', async () => {
     const env = get();
-    const m = await signIn(env.app, 'manager');
+    const m = await signInWeb(env.app, 'manager');
     await env.db.sequelize.query('ALTER TABLE data_version RENAME TO data_version_moved');
     try {
       const res = await m.get('/contracts');
