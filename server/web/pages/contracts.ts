@@ -88,11 +88,12 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
   // ---- the scorecard of a period and its workflow
   /**
    * The page between header and footer depends only on the data, the period, the role and the
-   * vendor: it is rendered once per data version and kept, with a placeholder where each
-   * session's CSRF token goes. A form shown again with errors is rendered afresh.
+   * vendor: it is rendered once per data version and kept, with a random marker where each
+   * session's CSRF token goes (filled in as the page is sent). A form shown again with errors
+   * is rendered afresh.
    */
   // random per process: text a user typed can never contain it
-  const CSRF_PLACEHOLDER = `csrf-${crypto.randomBytes(12).toString('hex')}`;
+  const CSRF_SLOT = `csrf-${crypto.randomBytes(12).toString('hex')}`;
   async function scorecardBody(req: Request, res: Response, extra: Record<string, unknown>) {
     const id = intParam(req, 'id');
     const n = intParam(req, 'n');
@@ -120,7 +121,7 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
       trend: trendChart(c.scores.map((s) => ({ label: `第${s.number}期`, score: s.score })), c.interviewThreshold),
       byCategory: categoryChart(sc.categories.map((x) => ({ label: x.category, value: x.deduction }))),
       ...extra,
-      csrfToken: () => CSRF_PLACEHOLDER,
+      csrfToken: () => CSRF_SLOT,
     };
     const body = await new Promise<string>((ok, ko) => res.app.render('contracts/scorecard-body', data, (err, html) => (err ? ko(err) : ok(html))));
     return { title: `${c.name} · ${period.label}`, body };
@@ -133,7 +134,7 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
     const view = Object.keys(extra).length
       ? await scorecardBody(req, res, extra)
       : await cached(ctx, `scorecard-page:${id}:${n}:${actorKey(me)}`, () => scorecardBody(req, res, {}), req.dataVersion);
-    render(res, 'contracts/scorecard', { title: view.title, body: view.body, csrfPlaceholder: CSRF_PLACEHOLDER, ...extra });
+    render(res, 'contracts/scorecard', { title: view.title, body: view.body, csrfSlot: CSRF_SLOT, ...extra });
   }
 
   r.get('/contracts/:id/periods/:n', page(async (req, res) => showScorecard(req, res)));
