@@ -63,6 +63,10 @@ describeEachDb('web: ratings and penalties pages', (get) => {
     const bad = await m.post(`/contracts/${contractId}/ratings`).type('form').send({ _csrf: csrfOf(page.text), period: '1', item: '4', level: '3' });
     expect(bad.status).to.equal(400);
     expect(bad.text).to.contain('data-testid="error-item"');
+    // a message about a field begins with the field's Chinese name, not the API's
+    const noLevel = await m.post(`/contracts/${contractId}/ratings`).type('form').send({ _csrf: csrfOf(page.text), period: '1', item: '28' });
+    expect(noLevel.status).to.equal(400);
+    expect(noLevel.text).to.match(/data-testid="error-level">等级/);
     const ok = await m.post(`/contracts/${contractId}/ratings`).type('form').send({ _csrf: csrfOf(page.text), period: '1', item: '28', level: '3', rater: '纳税服务科 李娜' });
     expect(ok.status).to.equal(303);
     const sc = await env.api.get(`/api/v1/contracts/${contractId}/periods/1/scorecard`).set(auth(env.tokens.manager));

@@ -265,6 +265,7 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
         return '/';
       },
       ok: '密码已修改，其他已登录的会话已退出',
+      labels: { currentPassword: '当前密码', newPassword: '新密码', confirmPassword: '再次输入的新密码' },
       rerender: async (errors) => render(res, 'account/password', { title: '修改密码', errors }),
     });
   }));

@@ -78,20 +78,55 @@ export function page(fn: (req: Request, res: Response) => Promise<unknown>): Req
 }
 
 /**
+ * The service's error paths turned into the form's field names (`remap`), and messages that
+ * begin with an API path ("installments[0].ratio 为必填项") begin with the field's Chinese
+ * name instead (`label`).
+ */
+export function relabel(
+  errors: FormErrors,
+  label: (key: string) => string | undefined,
+  remap: (key: string) => string = (k) => k,
+): FormErrors {
+  const fields: Record<string, string> = {};
+  let message = errors.message;
+  for (const [key, msg] of Object.entries(errors.fields)) {
+    const name = remap(key);
+    const l = label(name) ?? label(key);
+    let text = msg;
+    if (l) {
+      const last = key.split('.').pop() as string;
+      if (msg.startsWith(key)) text = l + msg.slice(key.length);
+      else if (msg.startsWith(last)) text = l + msg.slice(last.length);
+    }
+    if (message === msg) message = text;
+    if (!fields[name]) fields[name] = text;
+  }
+  return { message, fields };
+}
+
+/**
  * Runs a form's action: on success flashes `ok` and redirects to the URL `run` returns; on a
  * validation or conflict error re-renders the form with the messages and the input kept.
  */
 export async function submitForm(
   req: Request,
   res: Response,
-  opts: { run: () => Promise<string>; ok?: string; rerender: (errors: FormErrors) => Promise<void> },
+  opts: {
+    run: () => Promise<string>;
+    ok?: string;
+    rerender: (errors: FormErrors) => Promise<void>;
+    /** the form's field names in Chinese, put in front of messages that begin with the API's name */
+    labels?: Record<string, string>;
+  },
 ): Promise<void> {
   let target: string;
   try {
     target = await opts.run();
   } catch (e) {
-    const errors = formErrors(e);
-    if (!errors) throw e;
+    const found = formErrors(e);
+    if (!found) throw e;
+    const labels = opts.labels;
+    const errors = labels ? relabel(found, (k) => labels[k]) : found;
     res.status(e instanceof ApiError ? e.status : 409);
     await opts.rerender(errors);
     return;

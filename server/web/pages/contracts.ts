@@ -78,6 +78,7 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
         return `/contracts/${id}#interviews`;
       },
       ok: '约谈记录已保存',
+      labels: { period: '考核期', date: '约谈日期', attendees: '参加人员', outcome: '约谈结果' },
       rerender: async (errors) => {
         const c = await standingOf(req, id);
         await showContract(req, res, c, { values: req.body, errors });
@@ -183,6 +184,7 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
         return `/contracts/${id}/periods/${n}#line-${lineId}`;
       },
       ok: '异议已提交，等待局方处理',
+      labels: { reason: '异议理由', attachments: '证明材料' },
       rerender: async (errors) => {
         req.params.n = String(n);
         await showScorecard(req, res, { values: { ...req.body, lineId }, errors, objectionLine: lineId });
@@ -204,6 +206,7 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
         return `/contracts/${o.contractId}/periods/${o.period}#line-${o.lineId}`;
       },
       ok: '异议已处理，服务商已收到通知',
+      labels: { decision: '处理决定', units: '核减后的数量', reason: '处理理由' },
       rerender: async (errors) => {
         req.params.id = String(o.contractId);
         req.params.n = String(o.period);
@@ -234,6 +237,7 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
         return `/contracts/${id}/periods/${n}`;
       },
       ok: '考核期已重新开启（回到草稿状态），请核对后重新发布、签署',
+      labels: { reason: '重新开启的理由' },
       rerender: async (errors) => {
         const preview = await workflow.reopenPreview(ctx, actor(req), id, n);
         const c = await contracts.getContract(ctx, actor(req), id);
@@ -273,6 +277,7 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
         return `/contracts/${id}/periods/${line.period}#line-${line.id}`;
       },
       ok: '扣分已记录',
+      labels: { period: '考核期', item: '指标', rule: '扣分规则', units: '数量', reason: '扣分原因', occurredAt: '发生时间', evidence: '证据说明' },
       rerender: async (errors) => {
         // the combined item/rule select shows the service's item or rule message
         const fields = { ...errors.fields };

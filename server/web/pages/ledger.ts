@@ -34,6 +34,7 @@ export function registerLedgerPages(r: Router, ctx: Ctx): void {
         return `/contracts/${id}/penalties`;
       },
       ok: '扣款已记录，需由另一位合同管理员审批后生效',
+      labels: { installment: '款项', clause: '合同条款', amount: '数值', percent: '数值', units: '数值', reason: '扣款原因' },
       rerender: async (errors) => {
         // the amount/percent/units the service names all belong to the one value field
         const fields = { ...errors.fields };
@@ -85,6 +86,7 @@ export function registerLedgerPages(r: Router, ctx: Ctx): void {
         return `/contracts/${id}/ratings`;
       },
       ok: '评价已记录',
+      labels: { period: '考核期', item: '评价项', level: '等级', rater: '评价人', note: '说明' },
       rerender: async (errors) => showRatings(req, res, { values: req.body, errors }),
     });
   }));

@@ -13,7 +13,7 @@ import { listTemplates } from '../../services/templates';
 import { listVendors } from '../../services/vendors';
 import { fmt } from '../format';
 import { badRequest } from '../../errors';
-import { actor, checkbox, flash, FormErrors, intParam, localDateTime, page, render, str, submitForm } from '../render';
+import { actor, checkbox, flash, FormErrors, intParam, localDateTime, page, relabel, render, str, submitForm } from '../render';
 
 // ---- shared form helpers ------------------------------------------------------------------
 
@@ -58,32 +58,7 @@ export function inspectionRunOf(b: Record<string, unknown>): { run: Record<strin
   };
 }
 
-/**
- * The service's error paths turned into the form's field names (`remap`), and messages that
- * begin with an API path ("installments[0].ratio 为必填项") begin with the field's Chinese
- * name instead (`label`).
- */
-export function relabel(
-  errors: FormErrors,
-  label: (key: string) => string | undefined,
-  remap: (key: string) => string = (k) => k,
-): FormErrors {
-  const fields: Record<string, string> = {};
-  let message = errors.message;
-  for (const [key, msg] of Object.entries(errors.fields)) {
-    const name = remap(key);
-    const l = label(name) ?? label(key);
-    let text = msg;
-    if (l) {
-      const last = key.split('.').pop() as string;
-      if (msg.startsWith(key)) text = l + msg.slice(key.length);
-      else if (msg.startsWith(last)) text = l + msg.slice(last.length);
-    }
-    if (message === msg) message = text;
-    if (!fields[name]) fields[name] = text;
-  }
-  return { message, fields };
-}
+export { relabel };
 
 const SOURCE_WORDS: Record<string, string> = { sla: '工单时限', inspection: '巡检', report: '报告', staffing: '人员', event: '事件' };
 
