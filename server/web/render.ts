@@ -1,8 +1,6 @@
 // What every page handler uses: the signed-in actor, rendering with the layout's locals,
 // post-redirect-get flash messages, and turning a service's ApiError into messages next to
 // the form fields (the user's input is kept: the page re-renders with `values`).
-import fs from 'node:fs';
-import path from 'node:path';
 import { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ApiError } from '../errors';
 import { CalendarYearMissingError } from '../../scoring/calendar';
@@ -24,17 +22,6 @@ declare module 'express-serve-static-core' {
     /** the data version read at the start of this request (see services/readcache.ts) */
     dataVersion?: string;
   }
-}
-
-/** The project root (holds package.json), from server/web or dist/server/web alike. */
-export function projectRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + __dirname);
-    dir = up;
-  }
-  return dir;
 }
 
 export function actor(req: Request): WebActor {
