@@ -390,6 +390,54 @@ export interface ImportJobRow {
   updatedAt: Date;
 }
 
+export type ExportKind = 'scorecard_pdf' | 'scorecard_xlsx' | 'payments_xlsx';
+export interface ExportArtifactRow {
+  id: number;
+  documentNumber: string;
+  kind: ExportKind;
+  subject: string;
+  version: number;
+  contractId: number | null;
+  periodNumber: number | null;
+  bureau: string;
+  title: string;
+  periodStatus: string | null;
+  signed: boolean;
+  contentSha256: string;
+  fileSha256: string;
+  byteSize: number;
+  fileName: string;
+  mime: string;
+  content: Buffer;
+  signature: Buffer | null;
+  signer: string | null;
+  certificateSha256: string | null;
+  signedAt: Date | null;
+  issuedBy: number | null;
+  issuedByName: string;
+  issuedAt: Date;
+  supersededBy: number | null;
+  supersededAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export type ExportBatchState = 'queued' | 'running' | 'done' | 'failed';
+export interface ExportBatchRow {
+  id: number;
+  userId: number;
+  bureau: string;
+  periodNumber: number;
+  state: ExportBatchState;
+  done: number;
+  total: number;
+  message: string | null;
+  entries: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 // Models accept partial rows on create; reads go through `raw: true` or `get({ plain: true })`.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type M<Row extends object> = ModelStatic<Model<Row, any>>;
@@ -425,6 +473,8 @@ export interface Models {
   Notification: M<NotificationRow>;
   EvidenceSubmission: M<EvidenceSubmissionRow>;
   ImportJob: M<ImportJobRow>;
+  ExportArtifact: M<ExportArtifactRow>;
+  ExportBatch: M<ExportBatchRow>;
 }
 
 const pk = { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true };
@@ -783,5 +833,46 @@ export function defineModels(sequelize: Sequelize): Models {
       startedAt: DataTypes.DATE,
       finishedAt: DataTypes.DATE,
     }, opts('import_jobs')),
+    ExportArtifact: d<ExportArtifactRow>('ExportArtifact', {
+      id: pk,
+      documentNumber: { type: DataTypes.STRING(120), allowNull: false },
+      kind: { type: DataTypes.STRING(30), allowNull: false },
+      subject: { type: DataTypes.STRING(300), allowNull: false },
+      version: { type: DataTypes.INTEGER, allowNull: false },
+      contractId: DataTypes.INTEGER,
+      periodNumber: DataTypes.INTEGER,
+      bureau: { type: DataTypes.STRING(200), allowNull: false },
+      title: { type: DataTypes.STRING(300), allowNull: false },
+      periodStatus: DataTypes.STRING(20),
+      signed: { type: DataTypes.BOOLEAN, allowNull: false },
+      contentSha256: { type: DataTypes.STRING(64), allowNull: false },
+      fileSha256: { type: DataTypes.STRING(64), allowNull: false },
+      byteSize: { type: DataTypes.INTEGER, allowNull: false },
+      fileName: { type: DataTypes.STRING(255), allowNull: false },
+      mime: { type: DataTypes.STRING(100), allowNull: false },
+      content: { type: DataTypes.BLOB, allowNull: false },
+      signature: DataTypes.BLOB,
+      signer: DataTypes.STRING(300),
+      certificateSha256: DataTypes.STRING(64),
+      signedAt: DataTypes.DATE,
+      issuedBy: DataTypes.INTEGER,
+      issuedByName: { type: DataTypes.STRING(100), allowNull: false },
+      issuedAt: { type: DataTypes.DATE, allowNull: false },
+      supersededBy: DataTypes.INTEGER,
+      supersededAt: DataTypes.DATE,
+    }, opts('export_artifacts')),
+    ExportBatch: d<ExportBatchRow>('ExportBatch', {
+      id: pk,
+      userId: { type: DataTypes.INTEGER, allowNull: false },
+      bureau: { type: DataTypes.STRING(200), allowNull: false },
+      periodNumber: { type: DataTypes.INTEGER, allowNull: false },
+      state: { type: DataTypes.STRING(20), allowNull: false },
+      done: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      total: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      message: DataTypes.TEXT,
+      entries: DataTypes.TEXT,
+      startedAt: DataTypes.DATE,
+      finishedAt: DataTypes.DATE,
+    }, opts('export_batches')),
   };
 }

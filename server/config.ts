@@ -18,6 +18,15 @@ export interface Config {
   sessionSecret: string | null;
   /** failed sign-ins from one address within 15 minutes before further attempts get 429 */
   loginMaxFailures: number;
+  /** the bureau's PKCS#12 signing certificate (required in production); a development one is generated otherwise */
+  signingP12: string | null;
+  signingP12Passphrase: string;
+  /** CJK font for PDF exports: /path/font.otf or /path/font.ttc#PostScriptName (system or bundled font otherwise) */
+  cjkFont: string | null;
+  /** the address users reach the app at, printed on exports as the verification address */
+  publicUrl: string;
+  /** spin count of workbook sheet protection (Excel's default 100000; cheaper in tests) */
+  sheetProtectionSpinCount: number;
 }
 
 export class ConfigError extends Error {}
@@ -51,7 +60,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadMaxMb: int('UPLOAD_MAX_MB', env.UPLOAD_MAX_MB, 200, 1, 2048),
     sessionSecret: sessionSecretOf(env.SESSION_SECRET),
     loginMaxFailures: int('LOGIN_MAX_FAILURES', env.LOGIN_MAX_FAILURES, 10, 1, 1000),
+    signingP12: env.SIGNING_P12 ? path.resolve(env.SIGNING_P12) : null,
+    signingP12Passphrase: env.SIGNING_P12_PASSPHRASE ?? '',
+    cjkFont: env.SCORECARD_CJK_FONT || null,
+    publicUrl: publicUrlOf(env.PUBLIC_URL, int('PORT', env.PORT, 3000, 0, 65535)),
+    sheetProtectionSpinCount: int('SHEET_PROTECTION_SPIN_COUNT', env.SHEET_PROTECTION_SPIN_COUNT, isTest ? 1000 : 100000, 1, 10_000_000),
   };
+}
+
+function publicUrlOf(v: string | undefined, port: number): string {
+  if (v === undefined || v === '') return `http://localhost:${port}`;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute http(s) address such as https://kaohe.example.gov.cn (got "${v}")`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`PUBLIC_URL must start with http:// or https:// (got "${v}")`);
+  return v.replace(/\/+$/, '');
 }
 
 function sessionSecretOf(v: string | undefined): string | null {

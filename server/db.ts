@@ -12,6 +12,7 @@ import * as m004 from '../models/migrations/004-one-active-line-per-evidence';
 import * as m005 from '../models/migrations/005-workflow';
 import * as m006 from '../models/migrations/006-import-jobs';
 import * as m007 from '../models/migrations/007-data-version';
+import * as m008 from '../models/migrations/008-exports';
 
 export interface Database {
   sequelize: Sequelize;
@@ -30,6 +31,7 @@ const MIGRATIONS: [string, Migration][] = [
   ['005-workflow', m005],
   ['006-import-jobs', m006],
   ['007-data-version', m007],
+  ['008-exports', m008],
 ];
 
 export function openDatabase(url: string, opts: { logging?: boolean } = {}): Database {

@@ -6,6 +6,9 @@ import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db';
 import { DEMO_WARNING, demoCredentialLines, demoDataEnabled, isDatabaseEmpty, seedDemo, summaryLines } from './demo';
 import { bootstrapAdmin } from './services/users';
+import { FontError, resolveCjkFont } from '../exports/fonts';
+import { SigningConfigError } from '../exports/signing';
+import { signingIdentity } from './services/exports';
 
 async function main() {
   let config;
@@ -21,6 +24,19 @@ async function main() {
     throw e;
   }
   fs.mkdirSync(config.dataDir, { recursive: true });
+  // exports need a CJK font and a signing certificate: say at start when they are unusable
+  let exportSetup;
+  try {
+    const font = resolveCjkFont(config.cjkFont);
+    const id = signingIdentity({ config });
+    exportSetup = { font: `${font.path}${font.postscriptName ? '#' + font.postscriptName : ''}`, fontOrigin: font.origin, signer: id.commonName, certificate: id.origin, certificateSha256: id.certSha256 };
+  } catch (e) {
+    if (e instanceof FontError || e instanceof SigningConfigError) {
+      console.error(`配置错误 / configuration error: ${e.message}`);
+      process.exit(2);
+    }
+    throw e;
+  }
   const db = openDatabase(config.databaseUrl);
   const applied = await db.migrate();
   const log = (msg: string, extra: object = {}) => console.log(JSON.stringify({ level: 'info', msg, ...extra }));
@@ -55,7 +71,10 @@ async function main() {
   }
   const app = createApp(db, config);
   const server = app.listen(config.port, () => {
-    log('listening', { url: `http://localhost:${config.port}`, database: db.dialect, dataDir: config.dataDir });
+    log('listening', { url: `http://localhost:${config.port}`, database: db.dialect, dataDir: config.dataDir, exports: exportSetup });
+    if (exportSetup.certificate === 'generated') {
+      log('signing exports with a generated development certificate (set SIGNING_P12 and SIGNING_P12_PASSPHRASE for the bureau\'s own)');
+    }
   });
   const shutdown = (signal: string) => {
     log('shutting down', { signal });

@@ -74,6 +74,13 @@ const EVENT_KIND_ENUM = [
 const idProp = (description: string) => ({ type: 'integer', minimum: 1, description, example: 1 });
 
 const ROLE_ENUM = ['admin', 'manager', 'vendor', 'finance'];
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+/** Headers of every export download. */
+const exportHeaders = {
+  'Content-Disposition': { description: "attachment; filename*=UTF-8''<URL-encoded name>", schema: { type: 'string' } },
+  'X-Document-Number': { description: 'The document number printed on the file, e.g. SC-GX2025-DLGK-C0062-B00-P3-V2', schema: { type: 'string' } },
+  'X-File-SHA256': { description: 'SHA-256 of the file bytes (for .p7s: of the workbook it signs)', schema: { type: 'string' } },
+};
 
 /** Standard error responses of an authenticated operation. */
 const authErrors = {
@@ -266,6 +273,7 @@ export const openApiDocument = {
     { name: 'submissions', description: 'Evidence the vendor submits (服务商提交) for the manager to confirm or reject' },
     { name: 'payments', description: 'Installment payments (付款) and payment status' },
     { name: 'audit', description: 'Audit log (审计日志)' },
+    { name: 'exports', description: 'Signed PDF/XLSX exports (导出), the export registry, verification (验证) and batch ZIPs' },
     { name: 'calendar', description: 'Working calendar (工作日历): holidays and make-up working days by year' },
     { name: 'sla', description: 'SLA policy and tickets (工单); breaches detected into the ledger' },
     { name: 'inspections', description: 'Inspection plans and runs (巡检); rules 5a/5b/5c' },
@@ -1426,6 +1434,258 @@ export const openApiDocument = {
         },
       },
     },
+    // ---- exports, the registry, verification, batch ZIPs
+    '/contracts/{id}/periods/{n}/scorecard.pdf': {
+      parameters: [param('ContractId'), param('PeriodNumber')],
+      get: {
+        tags: ['exports'],
+        operationId: 'scorecardPdf',
+        summary: 'The period\'s scorecard (服务质量情况表) as PDF, digitally signed once the period is signed',
+        description: [
+          'Roles: admin, manager, finance; vendor for its own contracts once the period is published (a draft is 404 to vendors).',
+          'A4, Chinese, the official columns (分类/序号/指标名称/指标描述/分值/评分标准/扣分/得分) with 总得分 at the top, then every',
+          'deduction line with evidence and the detector\'s trace, the objections and their outcomes, and the sign-off block; the contract',
+          'code, document number and page numbers on every page. A signed period gives a PAdES-style signature (ETSI.CAdES.detached,',
+          'SHA-256, RSA) with the bureau certificate (SIGNING_P12); a draft carries a 草稿 watermark, a published but unsigned period',
+          '待签署, and neither is signed. Every export is registered: while the content is unchanged the same bytes and document number',
+          'come back; once it changes a new version (…-V2) is issued and the previous one is marked replaced.',
+        ].join(' '),
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': {
+            description: 'The PDF.',
+            headers: exportHeaders,
+            content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+          },
+          ...contractReadErrors,
+        },
+      },
+    },
+    '/contracts/{id}/periods/{n}/scorecard.xlsx': {
+      parameters: [param('ContractId'), param('PeriodNumber')],
+      get: {
+        tags: ['exports'],
+        operationId: 'scorecardXlsx',
+        summary: 'The period\'s scorecard as an Excel workbook (same layout; deduction details and objections on further sheets)',
+        description:
+          'Roles as for the PDF. Sheets are protected; a 签章信息 sheet records the document number, signer, time, certificate fingerprint ' +
+          'and the SHA-256 of the content. A signed period\'s workbook has a detached signature at `.xlsx.p7s`.',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'The workbook.', headers: exportHeaders, content: { [XLSX]: { schema: { type: 'string', format: 'binary' } } } },
+          ...contractReadErrors,
+        },
+      },
+    },
+    '/contracts/{id}/periods/{n}/scorecard.xlsx.p7s': {
+      parameters: [param('ContractId'), param('PeriodNumber')],
+      get: {
+        tags: ['exports'],
+        operationId: 'scorecardXlsxSignature',
+        summary: 'Detached CMS signature (DER, SHA-256) over the exact bytes of scorecard.xlsx',
+        description:
+          'Belongs to the workbook the same request path gives now (same document number in `X-Document-Number`). Check with ' +
+          '`openssl cms -verify -binary -inform DER -in f.xlsx.p7s -content f.xlsx -CAfile <bureau CA> -purpose any`, or POST both to /verify. ' +
+          '409 `not_signed` while the period is not signed.',
+        'x-roles': ROLE_ENUM,
+        responses: {
+          '200': { description: 'The signature.', headers: exportHeaders, content: { 'application/pkcs7-signature': { schema: { type: 'string', format: 'binary' } } } },
+          '409': resp('Conflict'),
+          ...contractReadErrors,
+        },
+      },
+    },
+    '/contracts/{id}/payments.xlsx': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['exports'],
+        operationId: 'paymentsXlsx',
+        summary: 'Payment workbook of the contract: one row per installment as live Excel formulas',
+        description: [
+          'Roles: admin, manager, finance (vendor 403). Columns 比例, 合同总金额, 基数 = ROUND(比例×合同总金额,2), 当期累计扣分, 点值,',
+          '系数 = IF(扣减,MAX(0,1−当期累计扣分×点值),1), 扣减后金额 = ROUND(比例×合同总金额×系数,2), 相应扣款, 上期结转扣款 (the previous row\'s',
+          '结转下期), 应付金额 = MAX(0,扣减后金额−相应扣款−上期结转扣款), 结转下期, 最终/暂定, 付款状态; the cached results equal the figures',
+          'of GET /contracts/{id}/payments, so Excel or LibreOffice recompute the same amounts. Always delivered with `.p7s`.',
+        ].join(' '),
+        'x-roles': ['admin', 'manager', 'finance'],
+        responses: {
+          '200': { description: 'The workbook.', headers: exportHeaders, content: { [XLSX]: { schema: { type: 'string', format: 'binary' } } } },
+          ...contractReadErrors,
+        },
+      },
+    },
+    '/contracts/{id}/payments.xlsx.p7s': {
+      parameters: [param('ContractId')],
+      get: {
+        tags: ['exports'],
+        operationId: 'paymentsXlsxSignature',
+        summary: 'Detached CMS signature over the exact bytes of payments.xlsx',
+        'x-roles': ['admin', 'manager', 'finance'],
+        responses: {
+          '200': { description: 'The signature.', headers: exportHeaders, content: { 'application/pkcs7-signature': { schema: { type: 'string', format: 'binary' } } } },
+          ...contractReadErrors,
+        },
+      },
+    },
+    '/exports/payments.xlsx': {
+      get: {
+        tags: ['exports'],
+        operationId: 'bureauPaymentsXlsx',
+        summary: 'Payment workbook of every contract of a bureau (采购人), optionally one period\'s installments',
+        description: 'Roles: admin, manager, finance. 404 when the bureau has no contracts (or no installment is fed by the period). `.p7s` beside it at /exports/payments.xlsx.p7s with the same query.',
+        'x-roles': ['admin', 'manager', 'finance'],
+        parameters: [
+          { name: 'bureau', in: 'query', required: true, description: 'The contracts\' 采购人 exactly as stored.', schema: { type: 'string', maxLength: 200 } },
+          { name: 'period', in: 'query', required: false, description: 'Only installments this period feeds.', schema: { type: 'integer', minimum: 1 } },
+        ],
+        responses: {
+          '200': { description: 'The workbook.', headers: exportHeaders, content: { [XLSX]: { schema: { type: 'string', format: 'binary' } } } },
+          ...contractReadErrors,
+        },
+      },
+    },
+    '/exports/payments.xlsx.p7s': {
+      get: {
+        tags: ['exports'],
+        operationId: 'bureauPaymentsXlsxSignature',
+        summary: 'Detached CMS signature over the exact bytes of /exports/payments.xlsx (same query)',
+        'x-roles': ['admin', 'manager', 'finance'],
+        parameters: [
+          { name: 'bureau', in: 'query', required: true, schema: { type: 'string', maxLength: 200 } },
+          { name: 'period', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } },
+        ],
+        responses: {
+          '200': { description: 'The signature.', headers: exportHeaders, content: { 'application/pkcs7-signature': { schema: { type: 'string', format: 'binary' } } } },
+          ...contractReadErrors,
+        },
+      },
+    },
+    '/exports': {
+      get: {
+        tags: ['exports'],
+        operationId: 'listExports',
+        summary: 'The export registry, newest first',
+        description: 'Roles: all; a vendor sees its own contracts\' scorecard exports only. Without `contractId`, every export the actor may see.',
+        'x-roles': ROLE_ENUM,
+        parameters: [
+          { name: 'contractId', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } },
+          { name: 'period', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } },
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+        ],
+        responses: {
+          '200': { description: 'Registered exports.', content: json({ type: 'array', items: ref('ExportArtifact') }) },
+          ...contractReadErrors,
+        },
+      },
+    },
+    '/exports/{id}': {
+      parameters: [{ name: 'id', in: 'path', required: true, description: 'Export id.', schema: { type: 'integer', minimum: 1 } }],
+      get: {
+        tags: ['exports'],
+        operationId: 'getExport',
+        summary: 'One registered export',
+        'x-roles': ROLE_ENUM,
+        responses: { '200': { description: 'The registry entry.', content: json(ref('ExportArtifact')) }, ...contractReadErrors },
+      },
+    },
+    '/exports/{id}/file': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+      get: {
+        tags: ['exports'],
+        operationId: 'getExportFile',
+        summary: 'The exact bytes of a registered export (any version, including replaced ones)',
+        'x-roles': ROLE_ENUM,
+        responses: { '200': { description: 'The file.', headers: exportHeaders, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...contractReadErrors },
+      },
+    },
+    '/exports/{id}/file.p7s': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+      get: {
+        tags: ['exports'],
+        operationId: 'getExportSignature',
+        summary: 'The detached signature of a registered workbook (409 `not_signed` for unsigned ones and PDFs, whose signature is inside)',
+        'x-roles': ROLE_ENUM,
+        responses: { '200': { description: 'The signature.', headers: exportHeaders, content: { 'application/pkcs7-signature': { schema: { type: 'string', format: 'binary' } } } }, '409': resp('Conflict'), ...contractReadErrors },
+      },
+    },
+    '/exports/batch.zip': {
+      get: {
+        tags: ['exports'],
+        operationId: 'streamBatchZip',
+        summary: 'Every contract of a bureau for one period as one ZIP, streamed while it is produced',
+        description:
+          'Roles: admin, manager, finance. Per contract `<code>/` the scorecard PDF and XLSX (+ `.p7s` when signed), the bureau\'s payment ' +
+          'workbook for the period (+ `.p7s`), and `manifest.json` (document numbers, SHA-256, contracts left out and why). Errors before ' +
+          'the first file are answered as JSON (404 unknown bureau, 400 bad query); a failure later cuts the download short.',
+        'x-roles': ['admin', 'manager', 'finance'],
+        parameters: [
+          { name: 'bureau', in: 'query', required: true, schema: { type: 'string', maxLength: 200 } },
+          { name: 'period', in: 'query', required: true, schema: { type: 'integer', minimum: 1 } },
+        ],
+        responses: { '200': { description: 'The ZIP.', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } }, ...contractReadErrors },
+      },
+    },
+    '/exports/batches': {
+      post: {
+        tags: ['exports'],
+        operationId: 'startBatch',
+        summary: 'Start a batch export in the background (progress in GET /exports/batches/{id})',
+        'x-roles': ['admin', 'manager', 'finance'],
+        requestBody: {
+          required: true,
+          content: json({ type: 'object', required: ['bureau', 'period'], additionalProperties: false, properties: { bureau: { type: 'string', maxLength: 200 }, period: { type: 'integer', minimum: 1 } } }),
+        },
+        responses: { '202': { description: 'Started.', content: json(ref('ExportBatch')) }, ...contractReadErrors },
+      },
+    },
+    '/exports/batches/{id}': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+      get: {
+        tags: ['exports'],
+        operationId: 'getBatch',
+        summary: 'A batch export\'s state and progress (its starter or an admin)',
+        'x-roles': ['admin', 'manager', 'finance'],
+        responses: { '200': { description: 'The batch.', content: json(ref('ExportBatch')) }, ...contractReadErrors },
+      },
+    },
+    '/exports/batches/{id}/download': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+      get: {
+        tags: ['exports'],
+        operationId: 'downloadBatch',
+        summary: 'The finished batch as a ZIP, streamed from the registered bytes (409 while running or after a failure)',
+        'x-roles': ['admin', 'manager', 'finance'],
+        responses: { '200': { description: 'The ZIP.', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } }, '409': resp('Conflict'), ...contractReadErrors },
+      },
+    },
+    '/verify': {
+      post: {
+        tags: ['exports'],
+        operationId: 'verifyFile',
+        summary: 'Is this file one the bureau issued, unaltered, and is it the latest version?',
+        description: [
+          'Public: no token needed. multipart/form-data with `file` (a PDF, or an XLSX) and, for an XLSX, `signature` (its .p7s); up to 50 MB.',
+          '`result`: `authentic` (signature valid, bytes registered; `replacedBy` names a later version if one exists), `unsigned` (a',
+          'registered draft or unsigned export: not an official document), `tampered` (the signature does not match the bytes; `document`',
+          'names what the file claims to be), `unknown` (not issued by this system). 400 for no file, another file type, or an XLSX without',
+          'its .p7s.',
+        ].join(' '),
+        security: [],
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, signature: { type: 'string', format: 'binary' } } },
+            },
+          },
+        },
+        responses: {
+          '200': { description: 'The answer.', content: json(ref('VerifyAnswer')) },
+          '400': resp('BadRequest'),
+          '500': resp('InternalError'),
+        },
+      },
+    },
     '/audit': {
       get: {
         tags: ['audit'],
@@ -2563,6 +2823,79 @@ export const openApiDocument = {
       },
     },
     schemas: {
+      ExportArtifact: {
+        type: 'object',
+        description: 'A registered export (导出登记).',
+        properties: {
+          id: { type: 'integer' },
+          documentNumber: { type: 'string', example: 'SC-GX2025-DLGK-C0062-B00-P3-V2' },
+          kind: { type: 'string', enum: ['scorecard_pdf', 'scorecard_xlsx', 'payments_xlsx'] },
+          version: { type: 'integer', description: '1, 2, … per document: a new version whenever the content changed' },
+          title: { type: 'string' },
+          bureau: { type: 'string' },
+          contractId: { type: 'integer', nullable: true },
+          periodNumber: { type: 'integer', nullable: true },
+          periodStatus: { type: 'string', nullable: true, enum: ['draft', 'published', 'signed', 'locked', null] },
+          signed: { type: 'boolean' },
+          fileName: { type: 'string' },
+          fileSha256: { type: 'string', description: 'SHA-256 of the exact bytes' },
+          contentSha256: { type: 'string', description: 'SHA-256 of the canonical content (what the document says)' },
+          byteSize: { type: 'integer' },
+          signer: { type: 'string', nullable: true },
+          certificateSha256: { type: 'string', nullable: true },
+          signedAt: { type: 'string', format: 'date-time', nullable: true },
+          issuedBy: { type: 'string' },
+          issuedAt: { type: 'string', format: 'date-time' },
+          supersededBy: { type: 'integer', nullable: true, description: 'id of the version that replaced this one' },
+          supersededAt: { type: 'string', format: 'date-time', nullable: true },
+        },
+      },
+      ExportBatch: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' },
+          bureau: { type: 'string' },
+          period: { type: 'integer' },
+          state: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
+          done: { type: 'integer', description: 'contracts done (+1 for the payment workbook)' },
+          total: { type: 'integer' },
+          message: { type: 'string', nullable: true },
+          files: { type: 'integer' },
+          skipped: { type: 'array', items: { type: 'string' }, description: 'contracts left out, with why (e.g. no such period)' },
+          createdAt: { type: 'string', format: 'date-time' },
+          finishedAt: { type: 'string', format: 'date-time', nullable: true },
+        },
+      },
+      VerifyAnswer: {
+        type: 'object',
+        properties: {
+          result: { type: 'string', enum: ['authentic', 'unsigned', 'tampered', 'unknown'] },
+          authentic: { type: 'boolean' },
+          message: { type: 'string', description: 'One sentence in Chinese', example: '真实有效：这是 SC-GX2025-DLGK-C0062-B00-P3-V2，为最新版本' },
+          fileSha256: { type: 'string' },
+          kind: { type: 'string', enum: ['pdf', 'xlsx'] },
+          document: { allOf: [{ $ref: '#/components/schemas/ExportArtifact' }], nullable: true },
+          replacedBy: {
+            type: 'object',
+            nullable: true,
+            properties: { id: { type: 'integer' }, documentNumber: { type: 'string' }, issuedAt: { type: 'string', format: 'date-time' } },
+          },
+          signature: {
+            type: 'object',
+            nullable: true,
+            properties: {
+              valid: { type: 'boolean' },
+              digestOk: { type: 'boolean' },
+              signatureOk: { type: 'boolean' },
+              signerMatches: { type: 'boolean' },
+              signer: { type: 'string', nullable: true },
+              certificateSha256: { type: 'string', nullable: true },
+              signingTime: { type: 'string', format: 'date-time', nullable: true },
+              problem: { type: 'string', nullable: true },
+            },
+          },
+        },
+      },
       // ---- errors and small bodies ----
       Error: {
         type: 'object',

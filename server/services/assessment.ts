@@ -59,6 +59,16 @@ async function activeRatings(ctx: Ctx, contractId: number, period?: number, tran
   });
 }
 
+/**
+ * Two reads at once outside a transaction; one after the other inside one (a transaction is
+ * one connection, which runs one query at a time: pg deprecates queueing them).
+ */
+async function inTurnInTransaction<A, B>(t: Transaction | undefined, reads: readonly [() => Promise<A>, () => Promise<B>]): Promise<[A, B]> {
+  if (!t) return Promise.all([reads[0](), reads[1]()]);
+  const a = await reads[0]();
+  return [a, await reads[1]()];
+}
+
 function isoText(v: string | Date | null): string | null {
   return v === null ? null : iso(v);
 }
@@ -127,10 +137,10 @@ export async function getScorecard(ctx: Ctx, actor: Actor, contractId: number, p
     throw notFound(`考核期 ${periodNumber} 的评分尚未发布`);
   }
   const template = await loadTemplate(ctx, period.templateVersion);
-  const [lines, ratings] = await Promise.all([
-    activeLines(ctx, contractId, periodNumber, t),
-    activeRatings(ctx, contractId, periodNumber, t),
-  ]);
+  const [lines, ratings] = await inTurnInTransaction(t, [
+    () => activeLines(ctx, contractId, periodNumber, t),
+    () => activeRatings(ctx, contractId, periodNumber, t),
+  ] as const);
   for (const l of lines) {
     l.units = Number(l.units);
     l.points = Number(l.points);
@@ -142,7 +152,10 @@ export async function getScorecard(ctx: Ctx, actor: Actor, contractId: number, p
 /** Each period's capped total deduction (hundredths), from all active lines and ratings. */
 export async function periodDeductions(ctx: Ctx, bundle: ContractBundle, t?: Transaction) {
   const contractId = bundle.contract.id;
-  const [lines, ratings] = await Promise.all([activeLines(ctx, contractId, undefined, t), activeRatings(ctx, contractId, undefined, t)]);
+  const [lines, ratings] = await inTurnInTransaction(t, [
+    () => activeLines(ctx, contractId, undefined, t),
+    () => activeRatings(ctx, contractId, undefined, t),
+  ] as const);
   const out = new Map<number, number>();
   const scores: { number: number; label: string; status: string; score: string; totalDeduction: string; interviewRequired: boolean }[] = [];
   for (const period of bundle.periods) {

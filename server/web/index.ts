@@ -17,7 +17,9 @@ import * as users from '../services/users';
 import * as inbox from '../services/inbox';
 import { cached } from '../services/readcache';
 import { fmt } from './format';
-import { actor, formErrors, intParam, page, projectRoot, render, str, submitForm } from './render';
+import { actor, formErrors, intParam, page, render, str, submitForm } from './render';
+import { projectRoot } from '../paths';
+import { registerVerifyPages } from './pages/exports';
 import { registerContractPages } from './pages/contracts';
 import { registerHomePages } from './pages/home';
 import { registerExtraPages } from './pages/registry';
@@ -53,18 +55,21 @@ const NAV: Record<string, { href: string; label: string }[]> = {
   manager: [
     { href: '/', label: '工作台' },
     { href: '/contracts', label: '合同' },
+    { href: '/finance/exports', label: '导出与归档' },
   ],
   vendor: [
     { href: '/', label: '我的合同' },
   ],
   finance: [
     { href: '/finance', label: '付款计算' },
+    { href: '/finance/exports', label: '导出与归档' },
     { href: '/contracts', label: '合同' },
   ],
   admin: [
     { href: '/', label: '工作台' },
     { href: '/contracts', label: '合同' },
     { href: '/finance', label: '付款计算' },
+    { href: '/finance/exports', label: '导出与归档' },
     { href: '/admin/users', label: '用户' },
     { href: '/admin/vendors', label: '服务商' },
     { href: '/admin/templates', label: '质量表版本' },
@@ -244,6 +249,8 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
     res.clearCookie('sid');
     res.redirect(303, '/login');
   }));
+
+  registerVerifyPages(r, ctx);
 
   // Everything below needs a signed-in user.
   r.use((req: Request, res: Response, next: NextFunction) => {

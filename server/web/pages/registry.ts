@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { Ctx } from '../../services/context';
 import { registerFinancePages } from './finance';
+import { registerExportPages } from './exports';
 import { registerAdminPages } from './admin';
 import { registerSetupPages } from './setup';
 import { registerEvidencePages } from './evidence';
@@ -11,6 +12,7 @@ import { registerLedgerPages } from './ledger';
 
 export function registerExtraPages(r: Router, ctx: Ctx): void {
   registerFinancePages(r, ctx);
+  registerExportPages(r, ctx);
   registerAdminPages(r, ctx);
   registerSetupPages(r, ctx);
   registerEvidencePages(r, ctx);
