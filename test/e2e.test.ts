@@ -6,6 +6,7 @@
 // shows messages next to the fields; pages work at 1366×768 and phone width, with labelled
 // fields and a visible focus. Screenshots go to test/artifacts/ (not committed).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -222,6 +223,22 @@ describe('browser end to end [sqlite, chromium]', function () {
     // finance: 4,833,960.00 × (1 − 0.20 × 0.8%) = 4,826,225.66 (half-up from 4,826,225.664)
     expect(await payable(f.page, 2)).to.equal('¥4,826,225.66');
     await shot(f.page, 'finance-1366');
+
+    // the manager downloads the signed PDF from the scorecard page; anyone can check it at /verify
+    const [download] = await Promise.all([m.page.waitForEvent('download'), m.page.getByTestId('download-pdf').click()]);
+    expect(download.suggestedFilename()).to.match(/^服务质量情况表-SC-.*-P1-V\d+\.pdf$/);
+    const pdfPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'omscore-e2e-')), download.suggestedFilename());
+    await download.saveAs(pdfPath);
+    expect(fs.readFileSync(pdfPath).subarray(0, 5).toString()).to.equal('%PDF-');
+    const anon = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+    const a = await anon.newPage();
+    open.push(a);
+    await a.goto(`${base}/verify`);
+    await a.getByLabel('文件（PDF 或 XLSX）').setInputFiles(pdfPath);
+    await Promise.all([a.waitForURL(/\/verify/), a.getByRole('button', { name: '验证', exact: true }).click()]);
+    expect(await a.getByTestId('verify-message').innerText()).to.match(/^真实有效：这是 SC-.*-P1-V\d+，为最新版本/);
+    await shot(a, 'verify-authentic-1366');
+    await anon.close();
     await Promise.all([m.context.close(), v.context.close(), f.context.close()]);
   });
 
