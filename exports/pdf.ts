@@ -6,6 +6,7 @@
 // (第 N 页 / 共 M 页) and the draft watermark are written at the end over the buffered pages.
 // When asked, a signature placeholder is added last, for @signpdf/signpdf to fill in.
 import nodeFs from 'node:fs';
+import { beijingTime, yuanText } from '../server/display';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import { pdfkitAddPlaceholder } from '@signpdf/placeholder-pdfkit';
@@ -65,25 +66,12 @@ const STAMP_MIN_H = 124;
 
 const NONE = '—';
 
-/** "12084900.00" → "￥12,084,900.00"; anything that is not a plain decimal is returned as is. */
-export function formatYuan(amount: string): string {
-  const m = /^(-?)(\d+)(\.\d+)?$/.exec(amount.trim());
-  if (!m) return amount;
-  return `${m[1]}￥${m[2].replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}`;
-}
+/** "12084900.00" → "¥12,084,900.00" (server/display). */
+export const formatYuan = yuanText;
 
-/**
- * ISO instant → Beijing time "YYYY-MM-DD HH:mm" (Asia/Shanghai is UTC+8 with no DST).
- * A bare date stays as it is; null and unparsable values print as "—" / as given.
- */
+/** ISO instant → Beijing time "YYYY-MM-DD HH:mm"; a bare date as it is; "—" when empty. */
 export function formatBeijingTime(iso: string | null | undefined): string {
-  if (!iso) return NONE;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return iso;
-  const d = new Date(t + 8 * 3_600_000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
+  return beijingTime(iso) || NONE;
 }
 
 /** SHA-256 hex in groups of 8, upper case, so it wraps cleanly and reads like a fingerprint. */

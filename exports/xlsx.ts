@@ -10,6 +10,7 @@
 // casual edits. The seal is the detached CMS signature (.p7s) the caller makes over the file;
 // the last sheet (签章信息) names the document, its content digest and where to verify it.
 import crypto from 'node:crypto';
+import { beijingTime } from '../server/display';
 import ExcelJS from '../server/import/exceljs';
 import { fmt } from '../server/web/format';
 import { add, cmp, formatExact, formatYuan, max, mul, ONE, parseDecimal, parsePoints, parseYuan, rational, Rational, roundHalfUp, sub, ZERO } from '../scoring/decimal';
@@ -72,19 +73,9 @@ const FONT = '宋体';
 
 // ---- small helpers ---------------------------------------------------------------------
 
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
 
-/** Beijing (UTC+8, no daylight saving since 1992) wall time of an ISO instant. */
-function beijing(iso: string | null | undefined, seconds = false): string {
-  if (!iso) return '';
-  const t = new Date(iso).getTime();
-  if (Number.isNaN(t)) return iso;
-  const d = new Date(t + 8 * 3600_000);
-  const s = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-  return seconds ? `${s}:${pad(d.getUTCSeconds())}` : s;
-}
+/** Beijing wall time of an ISO instant (server/display). */
+const beijing = (iso: string | null | undefined, seconds = false) => beijingTime(iso, seconds);
 
 /** The instant of a Beijing wall time "YYYY-MM-DD HH:mm[:ss]" as ISO, or null. */
 function fromBeijing(text: string): string | null {

@@ -303,17 +303,17 @@ describe('scorecard PDF (exports/pdf.ts)', function () {
   });
 
   it('formats money and Beijing time without float arithmetic', function () {
-    expect(formatYuan('12084900.00')).to.equal('￥12,084,900.00');
-    expect(formatYuan('900.5')).to.equal('￥900.5');
-    expect(formatYuan('-1234.00')).to.equal('-￥1,234.00');
+    expect(formatYuan('12084900.00')).to.equal('¥12,084,900.00');
+    expect(formatYuan('900.5')).to.equal('¥900.50');
+    expect(formatYuan('-1234.00')).to.equal('-¥1,234.00');
     expect(formatBeijingTime('2025-09-30T16:30:00.000Z')).to.equal('2025-10-01 00:30');
     expect(formatBeijingTime('2025-10-15')).to.equal('2025-10-15');
     expect(formatBeijingTime(null)).to.equal('—');
   });
 
-  it('renders a stable PDF quickly', async function () {
+  // how fast: bench/exports.bench.ts (no timing assertions in tests)
+  it('renders a stable PDF: the same document gives the same bytes', async function () {
     expect(signedPdf.subarray(0, 5).toString()).to.equal('%PDF-');
-    expect(renderMs).to.be.below(3000);
     const again = await renderScorecardPdf(buildDocument(null), { font, signature: SIGNATURE });
     expect(again.equals(signedPdf), 'same document, same bytes').to.equal(true);
   });
@@ -337,7 +337,7 @@ describe('scorecard PDF (exports/pdf.ts)', function () {
       doc.contract.code,
       '第 1 页',
       VENDOR,
-      '￥12,084,900.00',
+      '¥12,084,900.00',
       '扣完为止',
       '核减为 1 人',
       `总得分低于 ${doc.interviewThreshold} 分，须约谈服务商`,

@@ -19,6 +19,7 @@ import * as workflow from '../services/workflow';
 import * as inbox from '../services/inbox';
 import * as submissions from '../services/submissions';
 import * as exportsSvc from '../services/exports';
+import { exportDownloadRoutes, sendZip, uploadedBuffers, verifyUploader } from './exports';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -51,37 +52,6 @@ export function sendStoredFile(res: Response, file: { name: string; mime: string
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.type('application/octet-stream');
   res.sendFile(p);
-}
-
-/** Sends an issued export (or its .p7s) with its document number and hash in headers. */
-export function sendExport(res: Response, a: { fileName: string; mime: string; documentNumber: string; fileSha256: string }, content: Buffer, asSignature = false): void {
-  res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(asSignature ? `${a.fileName}.p7s` : a.fileName)}`);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('X-Document-Number', a.documentNumber);
-  res.setHeader('X-File-SHA256', a.fileSha256);
-  res.setHeader('Cache-Control', 'private, no-store');
-  res.type(asSignature ? exportsSvc.MIME.p7s : a.mime);
-  res.send(content);
-}
-
-/** Sends an export's bytes, or with `.p7s` its detached signature. */
-export function sendIssued(res: Response, issued: exportsSvc.IssuedExport, signature: boolean): void {
-  const a = issued.artifact;
-  if (signature) sendExport(res, a, exportsSvc.p7sOf(issued).content, true);
-  else sendExport(res, a, Buffer.from(a.content));
-}
-
-/** The public verification upload: `file` (PDF or XLSX) and optional `signature` (.p7s), in memory. */
-export function verifyUploader(): RequestHandler {
-  return multer({ storage: multer.memoryStorage(), limits: { fileSize: 50 * 1024 * 1024, files: 2, fields: 5 } }).fields([
-    { name: 'file', maxCount: 1 },
-    { name: 'signature', maxCount: 1 },
-  ]);
-}
-
-export function uploadedBuffers(req: Request): { file?: Buffer; signature?: Buffer } {
-  const files = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
-  return { file: files.file?.[0]?.buffer, signature: files.signature?.[0]?.buffer };
 }
 
 function bearer(req: Request): string | null {
@@ -243,24 +213,7 @@ export function apiRouter(ctx: Ctx): Router {
   r.get('/audit', h((req) => assessment.listAudit(ctx, me(req), req.query)));
 
   // ---- exports: signed PDF / XLSX with detached .p7s, the registry, batch ZIPs
-  const send = (issue: (req: Request) => Promise<exportsSvc.IssuedExport>, signature = false): RequestHandler => (req, res, next) => {
-    // sendIssued itself refuses (409) an unsigned workbook's .p7s: catch after it too
-    issue(req).then((issued) => sendIssued(res, issued, signature)).catch(next);
-  };
-  const scorecardPdf = (req: Request) => exportsSvc.scorecardPdf(ctx, me(req), ...pn(req));
-  const scorecardXlsx = (req: Request) => exportsSvc.scorecardXlsx(ctx, me(req), ...pn(req));
-  const contractPayments = (req: Request) => exportsSvc.paymentsXlsx(ctx, me(req), { contractId: intParam(req, 'id') });
-  const bureauPayments = (req: Request) => {
-    const q = exportsSvc.paymentsQuery(req.query);
-    return exportsSvc.paymentsXlsx(ctx, me(req), { bureau: q.bureau, periodNumber: q.period ?? null });
-  };
-  r.get('/contracts/:id/periods/:n/scorecard.pdf', send(scorecardPdf));
-  r.get('/contracts/:id/periods/:n/scorecard.xlsx', send(scorecardXlsx));
-  r.get('/contracts/:id/periods/:n/scorecard.xlsx.p7s', send(scorecardXlsx, true));
-  r.get('/contracts/:id/payments.xlsx', send(contractPayments));
-  r.get('/contracts/:id/payments.xlsx.p7s', send(contractPayments, true));
-  r.get('/exports/payments.xlsx', send(bureauPayments));
-  r.get('/exports/payments.xlsx.p7s', send(bureauPayments, true));
+  exportDownloadRoutes(r, ctx, me, intParam);
   r.get('/exports', h((req) => exportsSvc.listArtifacts(ctx, me(req), req.query)));
   r.get('/exports/batch.zip', (req, res, next) => {
     let z: ReturnType<typeof exportsSvc.streamBatchZip>;
@@ -288,16 +241,9 @@ export function apiRouter(ctx: Ctx): Router {
   r.post('/exports/batches', h((req) => exportsSvc.startBatch(ctx, me(req), req.body), 202));
   r.get('/exports/batches/:id', h(async (req) => exportsSvc.serializeBatch(await exportsSvc.getBatch(ctx, me(req), intParam(req, 'id')))));
   r.get('/exports/batches/:id/download', (req, res, next) => {
-    exportsSvc.batchZip(ctx, me(req), intParam(req, 'id')).then(({ fileName, stream }) => {
-      stream.on('error', (e) => res.destroy(e));
-      res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`);
-      res.type(exportsSvc.MIME.zip);
-      stream.pipe(res);
-    }, next);
+    exportsSvc.batchZip(ctx, me(req), intParam(req, 'id')).then((zip) => sendZip(res, zip), next);
   });
   r.get('/exports/:id', h(async (req) => exportsSvc.serializeArtifact((await exportsSvc.openArtifact(ctx, me(req), intParam(req, 'id'))).artifact)));
-  r.get('/exports/:id/file', send((req) => exportsSvc.openArtifact(ctx, me(req), intParam(req, 'id'))));
-  r.get('/exports/:id/file.p7s', send((req) => exportsSvc.openArtifact(ctx, me(req), intParam(req, 'id')), true));
 
   // ---- working calendar
   r.get('/calendar', h(() => calendar.listYears(ctx)));

@@ -378,24 +378,32 @@ async function signPdfBytes(ctx: Ctx, pdf: Buffer, at: Date): Promise<Buffer> {
   return signpdf.sign(pdf, new BureauSigner(signingIdentity(ctx)), at);
 }
 
-/** Issues (or serves again) the PDF scorecard of a period: signed when the period is signed. */
-export async function scorecardPdf(ctx: Ctx, actor: Actor, contractId: number, periodNumber: number): Promise<IssuedExport> {
-  const doc = await scorecardDocument(ctx, actor, contractId, periodNumber);
+/** What the PDF and the workbook of a period's scorecard have in common in the registry. */
+function scorecardSpec(doc: ScorecardDocument, kind: 'scorecard_pdf' | 'scorecard_xlsx') {
   const signed = doc.watermark === null;
-  const font = resolveCjkFont(ctx.config.cjkFont);
-  return issue(ctx, actor, {
-    kind: 'scorecard_pdf',
-    subject: `contract:${contractId}:period:${periodNumber}`,
-    numberPrefix: `SC-${doc.contract.code}-P${periodNumber}`,
-    contractId,
-    periodNumber,
+  const ext = kind === 'scorecard_pdf' ? 'pdf' : 'xlsx';
+  return {
+    kind,
+    subject: `contract:${doc.contract.id}:period:${doc.period.number}`,
+    numberPrefix: `${kind === 'scorecard_pdf' ? 'SC' : 'SX'}-${doc.contract.code}-P${doc.period.number}`,
+    contractId: doc.contract.id,
+    periodNumber: doc.period.number,
     periodStatus: doc.period.status,
     bureau: doc.bureau,
     title: `${doc.contract.name} 服务质量情况表（${doc.period.label}）`,
-    fileName: (n) => safeName(`服务质量情况表-${n}${signed ? '' : '-未签署'}.pdf`),
-    mime: MIME.pdf,
+    fileName: (n: string) => safeName(`服务质量情况表-${n}${signed ? '' : '-未签署'}.${ext}`),
+    mime: MIME[ext],
     signed,
     digest: contentDigest(doc),
+  };
+}
+
+/** Issues (or serves again) the PDF scorecard of a period: signed when the period is signed. */
+export async function scorecardPdf(ctx: Ctx, actor: Actor, contractId: number, periodNumber: number): Promise<IssuedExport> {
+  const doc = await scorecardDocument(ctx, actor, contractId, periodNumber);
+  const font = resolveCjkFont(ctx.config.cjkFont);
+  return issue(ctx, actor, {
+    ...scorecardSpec(doc, 'scorecard_pdf'),
     render: async (documentNumber, signature) => {
       const d = { ...doc, documentNumber };
       if (!signature) return { content: await renderScorecardPdf(d, { font, signature: null }), signature: null };
@@ -412,20 +420,8 @@ export async function scorecardPdf(ctx: Ctx, actor: Actor, contractId: number, p
 /** Issues (or serves again) the scorecard workbook; signed (.p7s) when the period is signed. */
 export async function scorecardXlsx(ctx: Ctx, actor: Actor, contractId: number, periodNumber: number): Promise<IssuedExport> {
   const doc = await scorecardDocument(ctx, actor, contractId, periodNumber);
-  const signed = doc.watermark === null;
   return issue(ctx, actor, {
-    kind: 'scorecard_xlsx',
-    subject: `contract:${contractId}:period:${periodNumber}`,
-    numberPrefix: `SX-${doc.contract.code}-P${periodNumber}`,
-    contractId,
-    periodNumber,
-    periodStatus: doc.period.status,
-    bureau: doc.bureau,
-    title: `${doc.contract.name} 服务质量情况表（${doc.period.label}）`,
-    fileName: (n) => safeName(`服务质量情况表-${n}${signed ? '' : '-未签署'}.xlsx`),
-    mime: MIME.xlsx,
-    signed,
-    digest: contentDigest(doc),
+    ...scorecardSpec(doc, 'scorecard_xlsx'),
     render: async (documentNumber, signature) => {
       const content = await buildScorecardWorkbook({ ...doc, documentNumber }, { signature, spinCount: ctx.config.sheetProtectionSpinCount });
       return { content, signature: signature ? cmsSign(signingIdentity(ctx), content, new Date(signature.signedAt)) : null };

@@ -1,5 +1,6 @@
 // Formatting helpers available in every view as `fmt` (dates, money, statuses in Chinese).
 import { ApiError } from '../errors';
+import { beijingTime, yuanText } from '../display';
 
 const ROLE: Record<string, string> = { admin: '系统管理员', manager: '合同管理员（采购人）', vendor: '服务商', finance: '财务' };
 const PERIOD_STATUS: Record<string, string> = { draft: '草稿', published: '已发布待确认', signed: '已签署', locked: '已锁定' };
@@ -9,15 +10,9 @@ const SOURCE: Record<string, string> = {
   manual: '人工记录', sla: '工单时限', inspection: '巡检', report: '报告', staffing: '人员', event: '事件', objection: '异议核减',
 };
 
-function pad(n: number) {
-  return String(n).padStart(2, '0');
-}
-
 /** Local (Beijing) date and time of an ISO instant. */
 function dateTime(v: string | Date | null | undefined): string {
-  if (!v) return '';
-  const d = new Date(new Date(v).getTime() + 8 * 3600_000);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  return beijingTime(v);
 }
 
 function date(v: string | Date | null | undefined): string {
@@ -25,12 +20,7 @@ function date(v: string | Date | null | undefined): string {
 }
 
 /** "12084900.00" → "¥12,084,900.00" (text in, text out: no binary floats). */
-function yuan(v: string | null | undefined): string {
-  if (v === null || v === undefined || v === '') return '';
-  const neg = v.startsWith('-');
-  const [int, frac = '00'] = v.replace('-', '').split('.');
-  return `${neg ? '-' : ''}¥${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac.padEnd(2, '0')}`;
-}
+const yuan = yuanText;
 
 export const fmt = {
   role: (r: string) => ROLE[r] ?? r,

@@ -2,34 +2,16 @@
 // export page finance uses (one bureau, one period, one ZIP, with progress), the export
 // registry, and the public verification page (/verify) where anyone holding a file can
 // check it without an account.
-import { Request, RequestHandler, Response, Router } from 'express';
+import { Request, Response, Router } from 'express';
 import { MulterError } from 'multer';
 import { Ctx, requireRole } from '../../services/context';
 import * as exportsSvc from '../../services/exports';
-import { sendIssued, uploadedBuffers, verifyUploader } from '../../routes/api';
+import { exportDownloadRoutes, sendZip, uploadedBuffers, verifyUploader } from '../../routes/exports';
 import { ApiError } from '../../errors';
 import { actor, formErrors, intParam, page, render, str, submitForm } from '../render';
 
 export function registerExportPages(r: Router, ctx: Ctx): void {
-  const send = (issue: (req: Request) => Promise<exportsSvc.IssuedExport>, signature = false): RequestHandler =>
-    page(async (req, res) => sendIssued(res, await issue(req), signature));
-  const pn = (req: Request) => [intParam(req, 'id'), intParam(req, 'n')] as const;
-  const scorecardPdf = (req: Request) => exportsSvc.scorecardPdf(ctx, actor(req), ...pn(req));
-  const scorecardXlsx = (req: Request) => exportsSvc.scorecardXlsx(ctx, actor(req), ...pn(req));
-  const contractPayments = (req: Request) => exportsSvc.paymentsXlsx(ctx, actor(req), { contractId: intParam(req, 'id') });
-  const bureauPayments = (req: Request) => {
-    const q = exportsSvc.paymentsQuery({ bureau: str(req.query.bureau), period: str(req.query.period) });
-    return exportsSvc.paymentsXlsx(ctx, actor(req), { bureau: q.bureau, periodNumber: q.period ?? null });
-  };
-  r.get('/contracts/:id/periods/:n/scorecard.pdf', send(scorecardPdf));
-  r.get('/contracts/:id/periods/:n/scorecard.xlsx', send(scorecardXlsx));
-  r.get('/contracts/:id/periods/:n/scorecard.xlsx.p7s', send(scorecardXlsx, true));
-  r.get('/contracts/:id/payments.xlsx', send(contractPayments));
-  r.get('/contracts/:id/payments.xlsx.p7s', send(contractPayments, true));
-  r.get('/exports/payments.xlsx', send(bureauPayments));
-  r.get('/exports/payments.xlsx.p7s', send(bureauPayments, true));
-  r.get('/exports/:id/file', send((req) => exportsSvc.openArtifact(ctx, actor(req), intParam(req, 'id'))));
-  r.get('/exports/:id/file.p7s', send((req) => exportsSvc.openArtifact(ctx, actor(req), intParam(req, 'id')), true));
+  exportDownloadRoutes(r, ctx, actor, intParam);
 
   // ---- batch export and the registry (finance, managers, admins)
   async function exportsPage(req: Request, res: Response, extra: Record<string, unknown> = {}) {
@@ -71,11 +53,7 @@ export function registerExportPages(r: Router, ctx: Ctx): void {
     res.json({ state: b.state, done: b.done, total: b.total, message: b.message, redirect: b.state === 'running' ? null : `/finance/exports/${b.id}` });
   }));
   r.get('/finance/exports/:id/download', page(async (req, res) => {
-    const { fileName, stream } = await exportsSvc.batchZip(ctx, actor(req), intParam(req, 'id'));
-    stream.on('error', (e) => res.destroy(e));
-    res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`);
-    res.type(exportsSvc.MIME.zip);
-    stream.pipe(res);
+    sendZip(res, await exportsSvc.batchZip(ctx, actor(req), intParam(req, 'id')));
   }));
 }
 
