@@ -753,7 +753,7 @@ const PLAIN_SHAPING: Record<string, boolean> = Object.fromEntries(UNUSED_FEATURE
  * used for this). Together these make a render 2–3× faster.
  */
 const faces = new Map<string, fontkit.Font>();
-function fontFace(font: CjkFont): fontkit.Font {
+export function fontFace(font: CjkFont): fontkit.Font {
   const key = `${font.path}#${font.postscriptName ?? ''}`;
   let face = faces.get(key);
   if (!face) {

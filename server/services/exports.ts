@@ -774,29 +774,32 @@ async function produceBatch(
   return { skipped };
 }
 
-function manifestOf(bureau: string, periodNumber: number, entries: { entry: BatchEntry; artifact: ExportArtifactRow }[], skipped: string[], verify: string) {
-  return {
-    bureau,
-    period: periodNumber,
-    generatedAt: new Date().toISOString(),
-    verifyUrl: verify,
-    files: entries.map(({ entry, artifact }) => ({
-      path: entry.path,
-      documentNumber: artifact.documentNumber,
-      signed: artifact.signed,
-      sha256: artifact.fileSha256,
-      bytes: artifact.byteSize,
-      signature: artifact.signature ? `${entry.path}.p7s` : null,
-    })),
-    skipped,
-  };
+interface ManifestFile {
+  path: string;
+  documentNumber: string;
+  signed: boolean;
+  sha256: string;
+  bytes: number;
+  signature: string | null;
 }
 
-async function appendArtifact(ctx: Ctx, zip: archiver.Archiver, entry: BatchEntry): Promise<ExportArtifactRow> {
-  const a = rowOf(await ctx.db.models.ExportArtifact.findByPk(entry.artifactId, { raw: true }));
-  zip.append(Buffer.from(a.content), { name: entry.path, date: a.issuedAt });
-  if (a.signature) zip.append(Buffer.from(a.signature), { name: `${entry.path}.p7s`, date: a.issuedAt });
-  return a;
+function manifestOf(bureau: string, periodNumber: number, files: ManifestFile[], skipped: string[], verify: string) {
+  return { bureau, period: periodNumber, generatedAt: new Date().toISOString(), verifyUrl: verify, files, skipped };
+}
+
+/** Adds a registered file (and its .p7s) to the ZIP; keeps only what the manifest says of it. */
+function appendArtifact(zip: archiver.Archiver, entry: BatchEntry, a: ExportArtifactRow): ManifestFile {
+  const bytes = (b: Buffer | Uint8Array) => (Buffer.isBuffer(b) ? b : Buffer.from(b));
+  zip.append(bytes(a.content), { name: entry.path, date: a.issuedAt });
+  if (a.signature) zip.append(bytes(a.signature), { name: `${entry.path}.p7s`, date: a.issuedAt });
+  return {
+    path: entry.path,
+    documentNumber: a.documentNumber,
+    signed: a.signed,
+    sha256: a.fileSha256,
+    bytes: a.byteSize,
+    signature: a.signature ? `${entry.path}.p7s` : null,
+  };
 }
 
 /**
@@ -809,12 +812,12 @@ export function streamBatchZip(ctx: Ctx, actor: Actor, query: unknown): { fileNa
   const zip = archiver('zip', { zlib: { level: 6 } });
   const out = new PassThrough();
   zip.pipe(out);
-  const entries: { entry: BatchEntry; artifact: ExportArtifactRow }[] = [];
+  const files: ManifestFile[] = [];
   const done = (async () => {
-    const { skipped } = await produceBatch(ctx, actor, q.bureau, q.period, async (entry) => {
-      entries.push({ entry, artifact: await appendArtifact(ctx, zip, entry) });
+    const { skipped } = await produceBatch(ctx, actor, q.bureau, q.period, (entry, artifact) => {
+      files.push(appendArtifact(zip, entry, artifact));
     }, () => undefined);
-    zip.append(JSON.stringify(manifestOf(q.bureau, q.period, entries, skipped, verifyUrl(ctx)), null, 2), { name: 'manifest.json' });
+    zip.append(JSON.stringify(manifestOf(q.bureau, q.period, files, skipped, verifyUrl(ctx)), null, 2), { name: 'manifest.json' });
     await zip.finalize();
   })();
   // the caller listens on `done` (and on the stream once piping)
@@ -910,9 +913,13 @@ export async function batchZip(ctx: Ctx, actor: Actor, id: number): Promise<{ fi
   const out = new PassThrough();
   zip.pipe(out);
   void (async () => {
-    const entries: { entry: BatchEntry; artifact: ExportArtifactRow }[] = [];
-    for (const entry of list) entries.push({ entry, artifact: await appendArtifact(ctx, zip, entry) });
-    zip.append(JSON.stringify(manifestOf(row.bureau, row.periodNumber, entries, skipped, verifyUrl(ctx)), null, 2), { name: 'manifest.json' });
+    const files: ManifestFile[] = [];
+    for (const entry of list) {
+      const a = await ctx.db.models.ExportArtifact.findByPk(entry.artifactId, { raw: true });
+      if (!a) throw new Error(`export ${entry.artifactId} of batch ${row.id} is missing`);
+      files.push(appendArtifact(zip, entry, rowOf(a)));
+    }
+    zip.append(JSON.stringify(manifestOf(row.bureau, row.periodNumber, files, skipped, verifyUrl(ctx)), null, 2), { name: 'manifest.json' });
     await zip.finalize();
   })().catch((e) => {
     zip.abort();
