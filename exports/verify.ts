@@ -21,6 +21,8 @@ export interface CmsCheck {
   certificateSha256: string | null;
   /** the signed signingTime attribute, ISO */
   signingTime: string | null;
+  /** the SHA-256 (hex) the signature says the signed content has: names the file it was made for */
+  signedDigest: string | null;
   /** why it is not valid, in Chinese; null when valid */
   problem: string | null;
 }
@@ -39,7 +41,7 @@ const kids = (a: Asn1 | undefined): Asn1[] => (a && Array.isArray(a.value) ? (a.
 const oidOf = (a: Asn1 | undefined): string | null => (a && typeof a.value === 'string' && a.type === forge.asn1.Type.OID ? forge.asn1.derToOid(a.value) : null);
 
 function failed(problem: string, partial: Partial<CmsCheck> = {}): CmsCheck {
-  return { valid: false, digestOk: false, signatureOk: false, signerMatches: false, signer: null, certificateSha256: null, signingTime: null, ...partial, problem };
+  return { valid: false, digestOk: false, signatureOk: false, signerMatches: false, signer: null, certificateSha256: null, signingTime: null, signedDigest: null, ...partial, problem };
 }
 
 function commonNameOf(cert: crypto.X509Certificate): string | null {
@@ -48,8 +50,25 @@ function commonNameOf(cert: crypto.X509Certificate): string | null {
   return line ? line.slice(line.indexOf('=') + 1) : null;
 }
 
+/** Length of the DER element at the start of `b` (tag, length, value), or null if malformed. */
+function derLength(b: Buffer): number | null {
+  if (b.length < 2) return null;
+  const first = b[1];
+  if (first < 0x80) return 2 + first;
+  const n = first & 0x7f;
+  if (n === 0 || n > 4 || b.length < 2 + n) return null;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + b[2 + i];
+  return 2 + n + len;
+}
+
 /** Checks a detached CMS signature (DER) over `content`. Never throws on bad input. */
 export function verifyCms(content: Buffer, cmsDer: Buffer): CmsCheck {
+  // exactly one DER element; a PDF's signature slot pads it with zero bytes, nothing else
+  const used = derLength(cmsDer);
+  if (used === null || used > cmsDer.length || cmsDer.subarray(used).some((x) => x !== 0)) {
+    return failed('签名数据无法解析（不是 CMS/PKCS#7 格式，或其后附有其他数据）');
+  }
   let root: Asn1;
   try {
     root = forge.asn1.fromDer(forge.util.createBuffer(cmsDer.toString('binary')), { parseAllBytes: false, decodeBitStrings: false } as never);
@@ -116,6 +135,7 @@ export function verifyCms(content: Buffer, cmsDer: Buffer): CmsCheck {
     }
   }
   const digestOk = !!digest && digest.equals(crypto.createHash('sha256').update(content).digest());
+  const signedDigest = digest ? digest.toString('hex') : null;
   // the signature covers the signed attributes DER-encoded as a SET OF (tag 0x31), not [0]
   const attrsDer = der(signedAttrs);
   attrsDer[0] = 0x31;
@@ -125,7 +145,7 @@ export function verifyCms(content: Buffer, cmsDer: Buffer): CmsCheck {
   } catch {
     signatureOk = false;
   }
-  const partial = { digestOk, signatureOk, signerMatches: true, signer, certificateSha256, signingTime };
+  const partial = { digestOk, signatureOk, signerMatches: true, signer, certificateSha256, signingTime, signedDigest };
   if (!digestOk) return failed('文件内容与签名不符（文件在签名后被修改）', partial);
   if (!signatureOk) return failed('签名值无效', partial);
   return { valid: true, ...partial, problem: null };
@@ -138,7 +158,12 @@ export interface PdfSignatureCheck extends CmsCheck {
   coversWholeFile: boolean;
 }
 
-/** Checks the (last) signature embedded in a PDF. Never throws on bad input. */
+/**
+ * Checks the signature embedded in a PDF. Never throws on bad input. Strict about the
+ * structure a signer writes: the last /ByteRange [0 b c d] of the file lies in the signed part
+ * before the signature, the gap [b, c) is exactly "<hex…>" (the CMS, zero-padded), and the
+ * ranges cover the whole file, so nothing can be added, hidden in the gap, or appended.
+ */
 export function verifyPdf(pdf: Buffer): PdfSignatureCheck {
   const text = pdf.toString('latin1');
   if (!text.startsWith('%PDF-')) return { ...failed('不是 PDF 文件'), signed: false, coversWholeFile: false };
@@ -147,9 +172,12 @@ export function verifyPdf(pdf: Buffer): PdfSignatureCheck {
   if (!last) return { ...failed('文件没有数字签名'), signed: false, coversWholeFile: false };
   const [a, b, c, d] = last.slice(1, 5).map(Number);
   const coversWholeFile = a === 0 && b < c && c + d === pdf.length;
-  if (c + d > pdf.length || b >= c) return { ...failed('签名范围无效（文件被截断或改动）'), signed: true, coversWholeFile: false };
-  const hex = text.slice(b + 1, c - 1).replace(/[^0-9a-fA-F]/g, '');
-  const cms = Buffer.from(hex, 'hex');
+  const broken = (problem: string) => ({ ...failed(problem), signed: true, coversWholeFile });
+  if (c + d > pdf.length || b >= c || a !== 0) return broken('签名范围无效（文件被截断或改动）');
+  if ((last.index ?? 0) >= b) return broken('签名结构无效（签名范围不在签名之前）');
+  const slot = text.slice(b, c);
+  if (!/^<[0-9a-fA-F]*>$/.test(slot) || slot.length % 2 !== 0) return broken('签名结构无效（签名数据区含有其他内容）');
+  const cms = Buffer.from(slot.slice(1, -1), 'hex');
   const content = Buffer.concat([pdf.subarray(a, a + b), pdf.subarray(c, c + d)]);
   const check = verifyCms(content, cms);
   if (check.valid && !coversWholeFile) {

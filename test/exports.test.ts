@@ -101,7 +101,7 @@ describeEachDb('Exports, signatures and verification', (get) => {
       const a = await download(`/api/v1/contracts/${contractId}/periods/1/scorecard.pdf`);
       expect(a.status).to.equal(200);
       expect(a.headers['content-type']).to.match(/application\/pdf/);
-      expect(a.headers['content-disposition']).to.match(/attachment; filename\*=UTF-8''/);
+      expect(a.headers['content-disposition']).to.match(/^attachment; filename="[^"]+"; filename\*=UTF-8''/);
       const pdf = a.body as Buffer;
       expect(pdf.subarray(0, 5).toString()).to.equal('%PDF-');
       expect(verifyPdf(pdf).signed).to.equal(false);
@@ -195,7 +195,7 @@ describeEachDb('Exports, signatures and verification', (get) => {
       });
     });
 
-    it('/verify says authentic; a tampered copy is reported as tampered and names the document', async () => {
+    it('/verify says authentic and latest; a tampered copy is tampered, saying only which number it claims', async () => {
       const ok = await api.post('/api/v1/verify').attach('file', signedPdf, 'scorecard.pdf');
       expect(ok.status).to.equal(200);
       expect(ok.body).to.include({ result: 'authentic', authentic: true });
@@ -205,7 +205,35 @@ describeEachDb('Exports, signatures and verification', (get) => {
       expect(bad.status).to.equal(200);
       expect(bad.body).to.include({ result: 'tampered', authentic: false });
       expect(bad.body.message).to.match(/篡改/);
-      expect(bad.body.document.documentNumber).to.equal(number);
+      expect(bad.body.document).to.equal(null);
+      expect(bad.body.claimedNumber).to.equal(number);
+      expect(ok.body.latest).to.equal(true);
+      expect(ok.body.document).not.to.have.property('issuedBy');
+    });
+
+    it('a forged signature slot (extra content hidden inside it) is not a valid signature', () => {
+      const text = signedPdf.toString('latin1');
+      const m = /\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/.exec(text) as RegExpExecArray;
+      const b = Number(m[2]);
+      const forged = Buffer.from(signedPdf);
+      // overwrite the zero padding at the end of the slot with something that is not hex
+      const at = Number(m[3]) - 40;
+      forged.write('%/ByteRange [0 1 2 3]', at, 'latin1');
+      expect(forged.length).to.equal(signedPdf.length);
+      expect(b).to.be.lessThan(at);
+      const check = verifyPdf(forged);
+      expect(check.valid).to.equal(false);
+      expect(check.problem).to.match(/签名结构无效|签名范围/);
+    });
+
+    it('/verify says nothing about a document to someone who uploads a file merely claiming its number', async () => {
+      // a made-up PDF naming a registered draft's number in /Subject
+      const fake = Buffer.from('%PDF-1.7\n1 0 obj << /Subject (SC-EXP-2025-001-P1-V1) >> endobj\n/ByteRange [0 10 20 5]\n%%EOF\n', 'latin1');
+      const res = await api.post('/api/v1/verify').attach('file', fake, 'fake.pdf');
+      expect(res.status).to.equal(200);
+      expect(res.body.authentic).to.equal(false);
+      expect(res.body.document).to.equal(null);
+      expect(res.body.replacedBy).to.equal(null);
     });
 
     it('the vendor can download it now; another vendor cannot', async () => {
@@ -234,6 +262,10 @@ describeEachDb('Exports, signatures and verification', (get) => {
       tampered[Math.floor(tampered.length / 2)] ^= 0x20;
       const bad = await api.post('/api/v1/verify').attach('file', tampered, 'a.xlsx').attach('signature', p.body, 'a.xlsx.p7s');
       expect(bad.body).to.include({ result: 'tampered', authentic: false });
+      const foreign = await download(`/api/v1/contracts/${contractId}/payments.xlsx.p7s`, 'finance');
+      const wrongSig = await api.post('/api/v1/verify').attach('file', x.body, 'a.xlsx').attach('signature', foreign.body, 'b.p7s');
+      expect(wrongSig.body).to.include({ result: 'authentic', authentic: true });
+      expect(wrongSig.body.message).to.match(/上传的 \.p7s 不属于此文件/);
       const noSig = await api.post('/api/v1/verify').attach('file', x.body, 'a.xlsx');
       expect(noSig.status).to.equal(400);
       expect(noSig.body.error.details[0].path).to.equal('signature');
@@ -258,10 +290,14 @@ describeEachDb('Exports, signatures and verification', (get) => {
       expect(w.status, JSON.stringify(w.body)).to.equal(200);
       expect((await api.post(`/api/v1/contracts/${contractId}/periods/1/publish`).set(tok('manager'))).status).to.equal(200);
       expect((await api.post(`/api/v1/contracts/${contractId}/periods/1/sign`).set(tok('manager')).send({ confirmEarly: true })).status).to.equal(200);
+      // before anyone exports it again, the old file is still genuine but no longer the result
+      const stale = await api.post('/api/v1/verify').attach('file', signedPdf, 'old.pdf');
+      expect(stale.body).to.include({ result: 'authentic', authentic: true, latest: false, outdated: true });
+      expect(stale.body.message).to.match(/已不是最新结果/);
       const fresh = await download(`/api/v1/contracts/${contractId}/periods/1/scorecard.pdf`);
       expect(fresh.headers['x-document-number']).to.equal('SC-EXP-2025-001-P1-V3');
       const old = await api.post('/api/v1/verify').attach('file', signedPdf, 'old.pdf');
-      expect(old.body.result).to.equal('authentic');
+      expect(old.body).to.include({ result: 'authentic', latest: false, outdated: false });
       expect(old.body.replacedBy.documentNumber).to.equal('SC-EXP-2025-001-P1-V3');
       expect(old.body.message).to.match(/已被新版本 SC-EXP-2025-001-P1-V3 取代/);
       const list = await api.get(`/api/v1/exports?contractId=${contractId}`).set(tok('manager'));
@@ -274,11 +310,27 @@ describeEachDb('Exports, signatures and verification', (get) => {
     });
   });
 
+  describe('names and listings', () => {
+    it('a contract code in Chinese exports fine (the number header is percent-encoded)', async () => {
+      const c = await api.post('/api/v1/contracts').set(tok('manager')).send(seed002Contract(env().vendorId, '桂税运维-2025-01'));
+      expect(c.status, JSON.stringify(c.body)).to.equal(201);
+      const pdf = await download(`/api/v1/contracts/${c.body.id}/periods/1/scorecard.pdf`);
+      expect(pdf.status).to.equal(200);
+      expect(decodeURIComponent(pdf.headers['x-document-number'])).to.equal('SC-桂税运维-2025-01-P1-V1');
+      expect(pdf.headers['content-disposition']).to.match(/^attachment; filename="[\x20-\x7e]+"; filename\*=UTF-8''/);
+      // the vendor's registry list shows no draft exports
+      const list = await api.get(`/api/v1/exports?contractId=${c.body.id}`).set(tok('vendor'));
+      expect(list.status).to.equal(200);
+      expect(list.body).to.deep.equal([]);
+      expect((await api.get(`/api/v1/exports?contractId=${c.body.id}`).set(tok('manager'))).body).to.have.length(1);
+    });
+  });
+
   describe('payment workbooks', () => {
     it('are for the bureau and finance, always with a .p7s; vendors are refused', async () => {
       const f = await download(`/api/v1/contracts/${contractId}/payments.xlsx`, 'finance');
       expect(f.status).to.equal(200);
-      expect(f.headers['x-document-number']).to.equal('PAY-EXP-2025-001-V1');
+      expect(f.headers['x-document-number']).to.match(/^PAY-EXP-2025-001-V\d+$/);
       const p = await download(`/api/v1/contracts/${contractId}/payments.xlsx.p7s`, 'finance');
       expect(p.status).to.equal(200);
       expect(verifyCms(f.body, p.body).valid).to.equal(true);

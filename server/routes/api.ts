@@ -19,7 +19,7 @@ import * as workflow from '../services/workflow';
 import * as inbox from '../services/inbox';
 import * as submissions from '../services/submissions';
 import * as exportsSvc from '../services/exports';
-import { exportDownloadRoutes, sendZip, uploadedBuffers, verifyUploader } from './exports';
+import { attachment, exportDownloadRoutes, sendZip, uploadedBuffers, verifyUploader } from './exports';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -229,9 +229,13 @@ export function apiRouter(ctx: Ctx): Router {
     });
     z.stream.once('readable', () => {
       if (res.headersSent) return;
-      res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(z.fileName)}`);
+      res.setHeader('Content-Disposition', attachment(z.fileName));
       res.type(exportsSvc.MIME.zip);
       z.stream.pipe(res);
+    });
+    // a client that goes away stops the production of the rest
+    res.on('close', () => {
+      if (!res.writableFinished) z.abort();
     });
     z.done.catch((e) => {
       if (!res.headersSent) next(e);

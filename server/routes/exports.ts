@@ -2,14 +2,23 @@
 // paths under /api/v1 and at the root, the same bytes from the registry, the same headers.
 import { Request, RequestHandler, Response, Router } from 'express';
 import multer from 'multer';
+import rateLimit from 'express-rate-limit';
+import { ApiError } from '../errors';
 import { Actor, Ctx } from '../services/context';
 import * as exportsSvc from '../services/exports';
 
+/** Content-Disposition for a download: an ASCII fallback name and the UTF-8 one (RFC 6266). */
+export function attachment(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
 /** Sends an issued export (or its .p7s) with its document number and hash in headers. */
 export function sendExport(res: Response, a: { fileName: string; mime: string; documentNumber: string; fileSha256: string }, content: Buffer, asSignature = false): void {
-  res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(asSignature ? `${a.fileName}.p7s` : a.fileName)}`);
+  res.setHeader('Content-Disposition', attachment(asSignature ? `${a.fileName}.p7s` : a.fileName));
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('X-Document-Number', a.documentNumber);
+  // contract codes are free text: the number is percent-encoded like a URL component (ASCII codes stay as they are)
+  res.setHeader('X-Document-Number', encodeURIComponent(a.documentNumber));
   res.setHeader('X-File-SHA256', a.fileSha256);
   res.setHeader('Cache-Control', 'private, no-store');
   res.type(asSignature ? exportsSvc.MIME.p7s : a.mime);
@@ -26,18 +35,29 @@ export function sendIssued(res: Response, issued: exportsSvc.IssuedExport, signa
 /** Streams a ZIP download; a failure once bytes are out can only cut it short. */
 export function sendZip(res: Response, zip: { fileName: string; stream: NodeJS.ReadableStream }): void {
   zip.stream.on('error', (e: Error) => res.destroy(e));
-  res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(zip.fileName)}`);
+  res.setHeader('Content-Disposition', attachment(zip.fileName));
   res.setHeader('Cache-Control', 'private, no-store');
   res.type(exportsSvc.MIME.zip);
   zip.stream.pipe(res);
 }
 
-/** The public verification upload: `file` (PDF or XLSX) and optional `signature` (.p7s), in memory. */
+/**
+ * The public verification upload: `file` (PDF or XLSX) and optional `signature` (.p7s), in
+ * memory (at most 2 × 20 MB), after a per-address limit: anyone may call it, without an account.
+ */
 export function verifyUploader(): RequestHandler {
-  return multer({ storage: multer.memoryStorage(), limits: { fileSize: 50 * 1024 * 1024, files: 2, fields: 5 } }).fields([
+  const limiter = rateLimit({
+    windowMs: 10 * 60 * 1000,
+    limit: 60,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new ApiError(429, 'too_many_requests', '验证请求过于频繁，请稍后再试')),
+  });
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: exportsSvc.MAX_VERIFY_BYTES, files: 2, fields: 5 } }).fields([
     { name: 'file', maxCount: 1 },
     { name: 'signature', maxCount: 1 },
   ]);
+  return (req, res, next) => limiter(req, res, (err?: unknown) => (err ? next(err) : upload(req, res, next)));
 }
 
 export function uploadedBuffers(req: Request): { file?: Buffer; signature?: Buffer } {

@@ -26,10 +26,10 @@ import { resolveCjkFont } from '../../exports/fonts';
 import { renderScorecardPdf } from '../../exports/pdf';
 import { BureauSigner, cmsSign, loadSigningIdentity, SigningIdentity } from '../../exports/signing';
 import { verifyCms, verifyPdf, CmsCheck } from '../../exports/verify';
-import { buildPaymentsWorkbook, buildScorecardWorkbook, readSignatureSheet } from '../../exports/xlsx';
+import { buildPaymentsWorkbook, buildScorecardWorkbook } from '../../exports/xlsx';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
 import { Joi, validate } from '../validate';
-import { Actor, Ctx, iso, now, requireRole } from './context';
+import { Actor, Ctx, iso, now, requireRole, SYSTEM } from './context';
 import { loadVisibleBundle } from './contracts';
 import { getPayments, getScorecard } from './assessment';
 import { formatUnits } from './ledger';
@@ -57,12 +57,21 @@ function verifyUrl(ctx: Ctx): string {
   return `${ctx.config.publicUrl}/verify`;
 }
 
-/** Reads in one snapshot on PostgreSQL (REPEATABLE READ); SQLite reads are serialised anyway. */
+/**
+ * Reads a document's data in one snapshot: REPEATABLE READ on PostgreSQL (retried when a
+ * concurrent write makes it fail to serialise, 40001), a deferred transaction on SQLite (a
+ * read must not take the write lock every SQLite write transaction takes at its start).
+ */
 async function snapshot<T>(ctx: Ctx, fn: (t: Transaction) => Promise<T>): Promise<T> {
-  return ctx.db.sequelize.transaction(
-    ctx.db.dialect === 'postgres' ? { isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ, readOnly: true } : {},
-    fn,
-  );
+  if (ctx.db.dialect !== 'postgres') return ctx.db.sequelize.transaction({ type: Transaction.TYPES.DEFERRED }, fn);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.db.sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, fn);
+    } catch (e) {
+      const code = (e as { parent?: { code?: string } }).parent?.code;
+      if (code !== '40001' || attempt >= 5) throw e;
+    }
+  }
 }
 
 async function userNames(ctx: Ctx, ids: (number | null | undefined)[], t: Transaction): Promise<Map<number, string>> {
@@ -310,8 +319,15 @@ async function latestOf(ctx: Ctx, kind: ExportKind, subject: string): Promise<Ex
   return r ? rowOf(r) : null;
 }
 
-async function issue(ctx: Ctx, actor: Actor, spec: IssueSpec): Promise<IssuedExport> {
+/**
+ * Serves the registered version when the content is unchanged, else registers a new one.
+ * `build` reads the data afresh on every attempt: when another request registered a version
+ * meanwhile (the unique version index refuses ours), the document is read again, so an older
+ * reading never replaces a newer version.
+ */
+async function issue(ctx: Ctx, actor: Actor, build: () => Promise<IssueSpec>): Promise<IssuedExport> {
   for (let attempt = 0; attempt < 5; attempt++) {
+    const spec = await build();
     const latest = await latestOf(ctx, spec.kind, spec.subject);
     if (latest && latest.contentSha256 === spec.digest && latest.signed === spec.signed) return { artifact: latest, reused: true };
     const version = (latest?.version ?? 0) + 1;
@@ -333,7 +349,7 @@ async function issue(ctx: Ctx, actor: Actor, spec: IssueSpec): Promise<IssuedExp
             contractId: spec.contractId,
             periodNumber: spec.periodNumber,
             bureau: spec.bureau,
-            title: spec.title,
+            title: spec.title.slice(0, 300),
             periodStatus: spec.periodStatus,
             signed: spec.signed,
             contentSha256: spec.digest,
@@ -400,66 +416,71 @@ function scorecardSpec(doc: ScorecardDocument, kind: 'scorecard_pdf' | 'scorecar
 
 /** Issues (or serves again) the PDF scorecard of a period: signed when the period is signed. */
 export async function scorecardPdf(ctx: Ctx, actor: Actor, contractId: number, periodNumber: number): Promise<IssuedExport> {
-  const doc = await scorecardDocument(ctx, actor, contractId, periodNumber);
   const font = resolveCjkFont(ctx.config.cjkFont);
-  return issue(ctx, actor, {
-    ...scorecardSpec(doc, 'scorecard_pdf'),
-    render: async (documentNumber, signature) => {
-      const d = { ...doc, documentNumber };
-      if (!signature) return { content: await renderScorecardPdf(d, { font, signature: null }), signature: null };
-      const unsigned = await renderScorecardPdf(d, {
-        font,
-        signature,
-        placeholder: { reason: `${d.period.label}服务质量考核结果签署`, name: signature.signer, location: d.bureau, contactInfo: d.verifyUrl },
-      });
-      return { content: await signPdfBytes(ctx, unsigned, new Date(signature.signedAt)), signature: null };
-    },
+  return issue(ctx, actor, async () => {
+    const doc = await scorecardDocument(ctx, actor, contractId, periodNumber);
+    return {
+      ...scorecardSpec(doc, 'scorecard_pdf'),
+      render: async (documentNumber, signature) => {
+        const d = { ...doc, documentNumber };
+        if (!signature) return { content: await renderScorecardPdf(d, { font, signature: null }), signature: null };
+        const unsigned = await renderScorecardPdf(d, {
+          font,
+          signature,
+          placeholder: { reason: `${d.period.label}服务质量考核结果签署`, name: signature.signer, location: d.bureau, contactInfo: d.verifyUrl },
+        });
+        return { content: await signPdfBytes(ctx, unsigned, new Date(signature.signedAt)), signature: null };
+      },
+    };
   });
 }
 
 /** Issues (or serves again) the scorecard workbook; signed (.p7s) when the period is signed. */
 export async function scorecardXlsx(ctx: Ctx, actor: Actor, contractId: number, periodNumber: number): Promise<IssuedExport> {
-  const doc = await scorecardDocument(ctx, actor, contractId, periodNumber);
-  return issue(ctx, actor, {
-    ...scorecardSpec(doc, 'scorecard_xlsx'),
-    render: async (documentNumber, signature) => {
-      const content = await buildScorecardWorkbook({ ...doc, documentNumber }, { signature, spinCount: ctx.config.sheetProtectionSpinCount });
-      return { content, signature: signature ? cmsSign(signingIdentity(ctx), content, new Date(signature.signedAt)) : null };
-    },
+  return issue(ctx, actor, async () => {
+    const doc = await scorecardDocument(ctx, actor, contractId, periodNumber);
+    return {
+      ...scorecardSpec(doc, 'scorecard_xlsx'),
+      render: async (documentNumber, signature) => {
+        const content = await buildScorecardWorkbook({ ...doc, documentNumber }, { signature, spinCount: ctx.config.sheetProtectionSpinCount });
+        return { content, signature: signature ? cmsSign(signingIdentity(ctx), content, new Date(signature.signedAt)) : null };
+      },
+    };
   });
 }
 
 const bureauKey = (bureau: string) => crypto.createHash('sha256').update(bureau).digest('hex').slice(0, 8).toUpperCase();
 
+type PaymentsScope = { contractId: number } | { bureau: string; periodNumber: number | null };
+
+/** Where a payment workbook belongs in the registry. */
+function paymentsSubject(scope: PaymentsScope): string {
+  return 'contractId' in scope ? `contract:${scope.contractId}` : `bureau:${scope.bureau}${scope.periodNumber ? `:period:${scope.periodNumber}` : ''}`;
+}
+
 /** Issues (or serves again) a payment workbook, always with its .p7s (rows say which figures are final). */
-export async function paymentsXlsx(
-  ctx: Ctx,
-  actor: Actor,
-  scope: { contractId: number } | { bureau: string; periodNumber: number | null },
-): Promise<IssuedExport> {
-  const doc = await paymentsDocument(ctx, actor, scope);
+export async function paymentsXlsx(ctx: Ctx, actor: Actor, scope: PaymentsScope): Promise<IssuedExport> {
   const single = 'contractId' in scope;
-  const subject = single ? `contract:${scope.contractId}` : `bureau:${scope.bureau}${scope.periodNumber ? `:period:${scope.periodNumber}` : ''}`;
-  const numberPrefix = single
-    ? `PAY-${doc.contracts[0].code}`
-    : `PAYB-${bureauKey(scope.bureau)}${scope.periodNumber ? `-P${scope.periodNumber}` : ''}`;
-  return issue(ctx, actor, {
-    kind: 'payments_xlsx',
-    subject,
-    numberPrefix,
-    contractId: single ? scope.contractId : null,
-    periodNumber: single ? null : scope.periodNumber,
-    periodStatus: null,
-    bureau: doc.bureau,
-    title: doc.title,
-    fileName: (n) => safeName(`付款计算表-${n}.xlsx`),
-    mime: MIME.xlsx,
-    signed: true,
-    digest: contentDigest(doc),
-    render: async (documentNumber, signature) => {
-      const content = await buildPaymentsWorkbook({ ...doc, documentNumber }, { signature, spinCount: ctx.config.sheetProtectionSpinCount });
-      return { content, signature: cmsSign(signingIdentity(ctx), content, new Date((signature as SignatureInfo).signedAt)) };
-    },
+  return issue(ctx, actor, async () => {
+    const doc = await paymentsDocument(ctx, actor, scope);
+    return {
+      kind: 'payments_xlsx',
+      subject: paymentsSubject(scope),
+      numberPrefix: single ? `PAY-${doc.contracts[0].code}` : `PAYB-${bureauKey(scope.bureau)}${scope.periodNumber ? `-P${scope.periodNumber}` : ''}`,
+      contractId: single ? scope.contractId : null,
+      periodNumber: single ? null : scope.periodNumber,
+      periodStatus: null,
+      bureau: doc.bureau,
+      title: doc.title,
+      fileName: (n: string) => safeName(`付款计算表-${n}.xlsx`),
+      mime: MIME.xlsx,
+      signed: true,
+      digest: contentDigest(doc),
+      render: async (documentNumber: string, signature: SignatureInfo | null) => {
+        const content = await buildPaymentsWorkbook({ ...doc, documentNumber }, { signature, spinCount: ctx.config.sheetProtectionSpinCount });
+        return { content, signature: cmsSign(signingIdentity(ctx), content, new Date((signature as SignatureInfo).signedAt)) };
+      },
+    };
   });
 }
 
@@ -516,7 +537,10 @@ export async function listArtifacts(ctx: Ctx, actor: Actor, query: unknown) {
     where.contractId = { [Op.in]: own.map((c) => c.id) };
   }
   if (q.period) where.periodNumber = q.period;
-  if (actor.role === 'vendor') where.kind = { [Op.ne]: 'payments_xlsx' };
+  if (actor.role === 'vendor') {
+    where.kind = { [Op.ne]: 'payments_xlsx' };
+    where.periodStatus = { [Op.ne]: 'draft' };
+  }
   const rows = await ctx.db.models.ExportArtifact.findAll({
     where,
     attributes: { exclude: ['content', 'signature'] },
@@ -541,7 +565,8 @@ export async function openArtifact(ctx: Ctx, actor: Actor, id: number): Promise<
   const r = await ctx.db.models.ExportArtifact.findByPk(id, { raw: true });
   if (!r) throw notFound('导出文件不存在');
   const a = rowOf(r);
-  if (a.kind === 'payments_xlsx') requireRole(actor, 'admin', 'manager', 'finance');
+  // a vendor is answered as if it did not exist (no telling payment workbooks apart by status)
+  if (a.kind === 'payments_xlsx' && actor.role === 'vendor') throw notFound('导出文件不存在');
   if (a.contractId) {
     await loadVisibleBundle(ctx, actor, a.contractId);
     if (actor.role === 'vendor' && a.periodStatus === 'draft') throw notFound('导出文件不存在');
@@ -555,41 +580,128 @@ export async function openArtifact(ctx: Ctx, actor: Actor, id: number): Promise<
 
 export type VerifyResult = 'authentic' | 'unsigned' | 'tampered' | 'unknown';
 
+/** What /verify tells anyone about a registered document whose exact bytes they uploaded. */
+function publicDocument(a: ExportArtifactRow) {
+  return {
+    documentNumber: a.documentNumber,
+    kind: a.kind,
+    version: a.version,
+    title: a.title,
+    bureau: a.bureau,
+    periodNumber: a.periodNumber,
+    periodStatus: a.periodStatus,
+    signed: a.signed,
+    signer: a.signer,
+    certificateSha256: a.certificateSha256,
+    signedAt: iso(a.signedAt),
+    issuedAt: iso(a.issuedAt),
+    fileSha256: a.fileSha256,
+  };
+}
+
 export interface VerifyAnswer {
   result: VerifyResult;
+  /** the file is a registered export whose signature checks */
   authentic: boolean;
+  /** …and nothing has replaced it: no later version, and the data still give the same content */
+  latest: boolean;
   /** one sentence for the user, in Chinese */
   message: string;
   fileSha256: string;
   kind: 'pdf' | 'xlsx';
-  document: ReturnType<typeof serializeArtifact> | null;
+  /** the registered document: only when the uploaded bytes are exactly a registered export */
+  document: ReturnType<typeof publicDocument> | null;
+  /** the document number the file (or its signature) claims, unverified; nothing else is said about it */
+  claimedNumber: string | null;
   /** the newest version of the same document when a later one replaced it */
-  replacedBy: { documentNumber: string; issuedAt: string | null; id: number } | null;
-  signature: (Omit<CmsCheck, 'problem'> & { problem: string | null }) | null;
+  replacedBy: { documentNumber: string; issuedAt: string | null } | null;
+  /** the data changed after the export (e.g. the period was reopened) and no newer export exists yet */
+  outdated: boolean;
+  signature: CmsCheck | null;
 }
 
 async function artifactByFileHash(ctx: Ctx, sha: string): Promise<ExportArtifactRow | null> {
-  const r = await ctx.db.models.ExportArtifact.findOne({ where: { fileSha256: sha }, attributes: { exclude: ['content', 'signature'] }, order: [['id', 'DESC']], raw: true });
-  return r ? rowOf(r) : null;
-}
-
-async function artifactByNumber(ctx: Ctx, documentNumber: string): Promise<ExportArtifactRow | null> {
-  const r = await ctx.db.models.ExportArtifact.findOne({ where: { documentNumber }, attributes: { exclude: ['content', 'signature'] }, raw: true });
+  const r = await ctx.db.models.ExportArtifact.findOne({ where: { fileSha256: sha }, attributes: { exclude: ['content'] }, order: [['id', 'DESC']], raw: true });
   return r ? rowOf(r) : null;
 }
 
 async function newestReplacement(ctx: Ctx, a: ExportArtifactRow): Promise<VerifyAnswer['replacedBy']> {
   if (!a.supersededBy) return null;
-  const newest = await ctx.db.models.ExportArtifact.findOne({
+  const newest = (await ctx.db.models.ExportArtifact.findOne({
     where: { kind: a.kind, subject: a.subject },
-    attributes: ['id', 'documentNumber', 'issuedAt'],
+    attributes: ['documentNumber', 'issuedAt'],
     order: [['version', 'DESC']],
     raw: true,
-  }) as unknown as { id: number; documentNumber: string; issuedAt: Date } | null;
-  return newest ? { id: newest.id, documentNumber: newest.documentNumber, issuedAt: iso(newest.issuedAt) } : null;
+  })) as unknown as { documentNumber: string; issuedAt: Date } | null;
+  return newest ? { documentNumber: newest.documentNumber, issuedAt: iso(newest.issuedAt) } : null;
 }
 
-/** The document number a PDF claims (its Info /Subject), readable even when the file was altered. */
+/**
+ * Whether the data still give the content a registered export has: it may have changed since
+ * (a period reopened, re-signed, a payment figure moved) without anyone exporting it again.
+ */
+async function stillCurrent(ctx: Ctx, a: ExportArtifactRow): Promise<boolean> {
+  try {
+    const scorecard = /^contract:(\d+):period:(\d+)$/.exec(a.subject);
+    if (a.kind !== 'payments_xlsx' && scorecard) {
+      return contentDigest(await scorecardDocument(ctx, SYSTEM, Number(scorecard[1]), Number(scorecard[2]))) === a.contentSha256;
+    }
+    const contract = /^contract:(\d+)$/.exec(a.subject);
+    const bureau = /^bureau:(.*?)(?::period:(\d+))?$/.exec(a.subject);
+    const scope: PaymentsScope | null = contract
+      ? { contractId: Number(contract[1]) }
+      : bureau
+        ? { bureau: bureau[1], periodNumber: bureau[2] ? Number(bureau[2]) : null }
+        : null;
+    if (!scope) return false;
+    return contentDigest(await paymentsDocument(ctx, SYSTEM, scope)) === a.contentSha256;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return false; // the contract or period is gone
+    throw e;
+  }
+}
+
+/** The answer for the exact bytes of a signed registered export. */
+async function authenticAnswer(ctx: Ctx, a: ExportArtifactRow, kind: 'pdf' | 'xlsx', signature: CmsCheck, note = ''): Promise<VerifyAnswer> {
+  const replacedBy = await newestReplacement(ctx, a);
+  const outdated = !replacedBy && !(await stillCurrent(ctx, a));
+  const message = replacedBy
+    ? `真实有效：这是 ${a.documentNumber}，但已被新版本 ${replacedBy.documentNumber} 取代，请以新版本为准`
+    : outdated
+      ? `签章真实：这是 ${a.documentNumber}，但签发后数据已变更（如考核期被重新打开或重新签署），它已不是最新结果，请以系统中的最新版本为准`
+      : `真实有效：这是 ${a.documentNumber}，为最新版本`;
+  return {
+    result: 'authentic',
+    authentic: true,
+    latest: !replacedBy && !outdated,
+    message: message + note,
+    fileSha256: a.fileSha256,
+    kind,
+    document: publicDocument(a),
+    claimedNumber: a.documentNumber,
+    replacedBy,
+    outdated,
+    signature,
+  };
+}
+
+function otherAnswer(result: VerifyResult, message: string, sha: string, kind: 'pdf' | 'xlsx', signature: CmsCheck | null, claimedNumber: string | null = null, document: ExportArtifactRow | null = null): VerifyAnswer {
+  return {
+    result,
+    authentic: false,
+    latest: false,
+    message,
+    fileSha256: sha,
+    kind,
+    document: document ? publicDocument(document) : null,
+    claimedNumber,
+    replacedBy: null,
+    outdated: false,
+    signature,
+  };
+}
+
+/** The document number a PDF claims (its Info /Subject): read, never trusted. */
 function claimedPdfNumber(pdf: Buffer): string | null {
   const text = pdf.toString('latin1');
   const literal = /\/Subject\s*\(([A-Za-z0-9_.\-]{3,120})\)/.exec(text);
@@ -601,111 +713,68 @@ function claimedPdfNumber(pdf: Buffer): string | null {
   return obj ? obj[1] : null;
 }
 
-const MAX_VERIFY_BYTES = 50 * 1024 * 1024;
+/** Largest upload /verify accepts (our exports are far smaller). */
+export const MAX_VERIFY_BYTES = 20 * 1024 * 1024;
 
 /**
  * Says whether an uploaded PDF, or an XLSX with its .p7s, is a document this system issued,
- * unaltered, and whether a later version replaced it. Public: anyone holding the file may ask.
+ * unaltered, and whether it is still the latest. Public: anyone holding the file may ask, so
+ * it says something about a registered document only when the uploaded bytes are exactly it,
+ * and never unpacks an uploaded workbook (the bytes' hash and the signature are enough).
  */
 export async function verifyUpload(ctx: Ctx, file: Buffer | undefined, p7s?: Buffer): Promise<VerifyAnswer> {
   if (!file || file.length === 0) throw badRequest('请选择要验证的文件（PDF，或 XLSX 及其 .p7s 签名文件）', [{ path: 'file', message: '缺少文件' }]);
-  if (file.length > MAX_VERIFY_BYTES) throw badRequest('文件超过 50 MB，不是本系统导出的文件', [{ path: 'file', message: '文件过大' }]);
+  if (file.length > MAX_VERIFY_BYTES) throw badRequest('文件超过 20 MB，不是本系统导出的文件', [{ path: 'file', message: '文件过大' }]);
   const isPdf = file.subarray(0, 5).toString('latin1') === '%PDF-';
   const isZip = file[0] === 0x50 && file[1] === 0x4b;
   if (!isPdf && !isZip) throw badRequest('只能验证本系统导出的 PDF 或 XLSX 文件', [{ path: 'file', message: '文件类型不支持' }]);
   const sha = fileSha(file);
   const ours = signingIdentity(ctx).certSha256;
   const registered = await artifactByFileHash(ctx, sha);
+  const unsignedNote = (a: ExportArtifactRow) =>
+    `文件与系统登记的 ${a.documentNumber} 一致，但它是未经签署的${a.periodStatus === 'draft' ? '草稿' : '待签署稿'}，不作为正式依据`;
 
   if (isPdf) {
     const check = verifyPdf(file);
     const signature = check.signed ? check : null;
-    if (registered) {
-      const replacedBy = await newestReplacement(ctx, registered);
-      const doc = serializeArtifact(registered);
-      if (!registered.signed) {
-        return { result: 'unsigned', authentic: false, message: `文件与系统登记的 ${registered.documentNumber} 一致，但它是未经签署的${registered.periodStatus === 'draft' ? '草稿' : '待签署稿'}，不作为正式依据`, fileSha256: sha, kind: 'pdf', document: doc, replacedBy, signature };
-      }
-      if (check.valid && check.certificateSha256 === registered.certificateSha256) {
-        return { result: 'authentic', authentic: true, message: replacedBy ? `真实有效：这是 ${registered.documentNumber}，但已被新版本 ${replacedBy.documentNumber} 取代` : `真实有效：这是 ${registered.documentNumber}，为最新版本`, fileSha256: sha, kind: 'pdf', document: doc, replacedBy, signature };
-      }
+    if (registered && !registered.signed) return otherAnswer('unsigned', unsignedNote(registered), sha, 'pdf', signature, registered.documentNumber, registered);
+    if (registered && check.valid && check.certificateSha256 === registered.certificateSha256) return authenticAnswer(ctx, registered, 'pdf', check);
+    if (check.signed && !check.valid) {
+      const claimed = claimedPdfNumber(file);
+      return otherAnswer('tampered', `文件已被篡改：${check.problem}${claimed ? `（文件自称是 ${claimed}）` : ''}`, sha, 'pdf', signature, claimed);
     }
     if (check.signed) {
-      const claimed = claimedPdfNumber(file);
-      const claimedRow = claimed ? await artifactByNumber(ctx, claimed) : null;
-      if (!check.valid) {
-        return {
-          result: 'tampered',
-          authentic: false,
-          message: `文件已被篡改：${check.problem}${claimedRow ? `（文件自称是 ${claimedRow.documentNumber}）` : ''}`,
-          fileSha256: sha,
-          kind: 'pdf',
-          document: claimedRow ? serializeArtifact(claimedRow) : null,
-          replacedBy: claimedRow ? await newestReplacement(ctx, claimedRow) : null,
-          signature,
-        };
-      }
-      return {
-        result: 'unknown',
-        authentic: false,
-        message: check.certificateSha256 === ours ? '签名有效，但系统中没有登记这个文件' : '文件的签名不是本系统的签章证书所签',
-        fileSha256: sha,
-        kind: 'pdf',
-        document: null,
-        replacedBy: null,
-        signature,
-      };
+      return otherAnswer('unknown', check.certificateSha256 === ours ? '签名有效，但系统中没有登记这个文件' : '文件的签名不是本系统的签章证书所签', sha, 'pdf', signature);
     }
-    return { result: 'unknown', authentic: false, message: '文件没有数字签名，系统中也没有登记：不是本系统导出的文件', fileSha256: sha, kind: 'pdf', document: null, replacedBy: null, signature: null };
+    return otherAnswer('unknown', '文件没有数字签名，系统中也没有登记：不是本系统导出的文件', sha, 'pdf', null);
   }
 
-  // XLSX: the bytes must match the detached signature, and the registry
-  const sheet = await readSignatureSheet(file).catch(() => null);
-  const claimedRow = registered ?? (sheet?.documentNumber ? await artifactByNumber(ctx, sheet.documentNumber) : null);
+  // XLSX: the exact bytes in the registry, and the detached signature over them
+  if (registered && !registered.signed) return otherAnswer('unsigned', unsignedNote(registered), sha, 'xlsx', null, registered.documentNumber, registered);
   if (!p7s || p7s.length === 0) {
-    if (registered && !registered.signed) {
-      return { result: 'unsigned', authentic: false, message: `文件与系统登记的 ${registered.documentNumber} 一致，但它未经签署，不作为正式依据`, fileSha256: sha, kind: 'xlsx', document: serializeArtifact(registered), replacedBy: await newestReplacement(ctx, registered), signature: null };
-    }
     throw badRequest('验证 XLSX 需要同时上传随附的 .p7s 签名文件', [{ path: 'signature', message: '缺少 .p7s 签名文件' }]);
   }
   const check = verifyCms(file, p7s);
-  if (check.valid && registered && registered.signed && check.certificateSha256 === registered.certificateSha256) {
-    const replacedBy = await newestReplacement(ctx, registered);
-    return {
-      result: 'authentic',
-      authentic: true,
-      message: replacedBy ? `真实有效：这是 ${registered.documentNumber}，但已被新版本 ${replacedBy.documentNumber} 取代` : `真实有效：这是 ${registered.documentNumber}，为最新版本`,
-      fileSha256: sha,
-      kind: 'xlsx',
-      document: serializeArtifact(registered),
-      replacedBy,
-      signature: check,
-    };
+  if (registered && check.valid && check.certificateSha256 === registered.certificateSha256) return authenticAnswer(ctx, registered, 'xlsx', check);
+  if (registered && registered.signature) {
+    // the bytes are a registered, signed workbook, but the .p7s given is another file's:
+    // its own stored signature answers, and the user is told which .p7s to use
+    const stored = verifyCms(file, Buffer.from(registered.signature));
+    if (stored.valid) return authenticAnswer(ctx, registered, 'xlsx', stored, '（上传的 .p7s 不属于此文件：请使用与它一同下载的签名文件，或在导出登记中下载）');
   }
+  // the signature names the bytes it was made for: which document that is (its number only)
+  const signedFor = check.signedDigest ? await artifactByFileHash(ctx, check.signedDigest) : null;
   if (!check.valid) {
-    // the signature names the bytes it was made for: find that document
-    const row = claimedRow;
-    return {
-      result: 'tampered',
-      authentic: false,
-      message: `文件与签名不符，已被篡改或不是同一份文件：${check.problem}${row ? `（文件自称是 ${row.documentNumber}）` : ''}`,
-      fileSha256: sha,
-      kind: 'xlsx',
-      document: row ? serializeArtifact(row) : null,
-      replacedBy: row ? await newestReplacement(ctx, row) : null,
-      signature: check,
-    };
+    return otherAnswer(
+      'tampered',
+      `文件与签名不符，已被篡改或不是同一份文件：${check.problem}${signedFor ? `（签名属于 ${signedFor.documentNumber}）` : ''}`,
+      sha,
+      'xlsx',
+      check,
+      signedFor?.documentNumber ?? null,
+    );
   }
-  return {
-    result: 'unknown',
-    authentic: false,
-    message: check.certificateSha256 === ours ? '签名有效，但系统中没有登记这个文件' : '文件的签名不是本系统的签章证书所签',
-    fileSha256: sha,
-    kind: 'xlsx',
-    document: null,
-    replacedBy: null,
-    signature: check,
-  };
+  return otherAnswer('unknown', check.certificateSha256 === ours ? '签名有效，但系统中没有登记这个文件' : '文件的签名不是本系统的签章证书所签', sha, 'xlsx', check);
 }
 
 // ---- batch export (one bureau, one period, one ZIP) ----------------------------------------
@@ -743,14 +812,21 @@ async function produceBatch(
   periodNumber: number,
   onEntry: (entry: BatchEntry, artifact: ExportArtifactRow) => Promise<void> | void,
   onProgress: (done: number, total: number, message: string) => Promise<void> | void,
+  signal?: AbortSignal,
 ): Promise<{ skipped: string[] }> {
   const contracts = await bureauContracts(ctx, bureau);
   if (!contracts.length) throw notFound(`采购人“${bureau}”没有合同`);
   const skipped: string[] = [];
   const total = contracts.length + 1;
   let done = 0;
+  const folders = new Set<string>();
   for (const c of contracts) {
-    const dir = safeName(c.code);
+    if (signal?.aborted) throw new Error('batch export cancelled: the download was abandoned');
+    // one folder per contract: its code made safe for a file name ("." and ".." are not names),
+    // with the contract id when two codes come out the same
+    let dir = safeName(c.code).replace(/^\.+$/, '_');
+    if (folders.has(dir)) dir = `${dir}-${c.id}`;
+    folders.add(dir);
     try {
       const pdf = await scorecardPdf(ctx, actor, c.id, periodNumber);
       await onEntry({ artifactId: pdf.artifact.id, path: `${dir}/${pdf.artifact.fileName}` }, pdf.artifact);
@@ -806,17 +882,18 @@ function appendArtifact(zip: archiver.Archiver, entry: BatchEntry, a: ExportArti
  * Streams the ZIP of a bureau's period while the documents are produced (for API clients).
  * Errors after the first byte can only abort the stream.
  */
-export function streamBatchZip(ctx: Ctx, actor: Actor, query: unknown): { fileName: string; stream: Readable; done: Promise<void> } {
+export function streamBatchZip(ctx: Ctx, actor: Actor, query: unknown): { fileName: string; stream: Readable; done: Promise<void>; abort: () => void } {
   requireRole(actor, 'admin', 'manager', 'finance');
   const q = validate<{ bureau: string; period: number }>(batchSchema, query);
   const zip = archiver('zip', { zlib: { level: 6 } });
   const out = new PassThrough();
   zip.pipe(out);
   const files: ManifestFile[] = [];
+  const cancel = new AbortController();
   const done = (async () => {
     const { skipped } = await produceBatch(ctx, actor, q.bureau, q.period, (entry, artifact) => {
       files.push(appendArtifact(zip, entry, artifact));
-    }, () => undefined);
+    }, () => undefined, cancel.signal);
     zip.append(JSON.stringify(manifestOf(q.bureau, q.period, files, skipped, verifyUrl(ctx)), null, 2), { name: 'manifest.json' });
     await zip.finalize();
   })();
@@ -825,7 +902,7 @@ export function streamBatchZip(ctx: Ctx, actor: Actor, query: unknown): { fileNa
     zip.abort();
     out.destroy(e as Error);
   });
-  return { fileName: safeName(`考核结果-${q.bureau}-第${q.period}期.zip`), stream: out, done };
+  return { fileName: safeName(`考核结果-${q.bureau}-第${q.period}期.zip`), stream: out, done, abort: () => cancel.abort() };
 }
 
 /** The batch row's entries column: the files so far and the contracts left out (with why). */
@@ -889,18 +966,32 @@ export async function startBatch(ctx: Ctx, actor: Actor, body: unknown) {
       ).catch(() => undefined);
     },
   );
-  pendingBatches.add(run);
-  void run.finally(() => pendingBatches.delete(run));
+  // a failure to record the outcome must not become an unhandled rejection (it would end the process)
+  const tracked = run.catch((e) => {
+    console.error(JSON.stringify({ level: 'error', msg: 'batch export state not recorded', batch: row.id, error: String((e as Error)?.stack ?? e) }));
+  });
+  pendingBatches.add(tracked);
+  void tracked.finally(() => pendingBatches.delete(tracked));
   return serializeBatch(row);
 }
 
 /** Batches running in this process (tests and shutdown wait for them). */
 export const pendingBatches = new Set<Promise<void>>();
 
+/** A running batch whose progress has not moved for this long was interrupted (its process ended). */
+const BATCH_STALL_MS = 2 * 60 * 1000;
+
 export async function getBatch(ctx: Ctx, actor: Actor, id: number) {
   requireRole(actor, 'admin', 'manager', 'finance');
   const row = (await ctx.db.models.ExportBatch.findByPk(id, { raw: true })) as unknown as ExportBatchRow | null;
   if (!row || (row.userId !== actor.id && actor.role !== 'admin')) throw notFound('导出任务不存在');
+  // progress is written after every contract (each takes well under a second): a batch that
+  // has not moved for minutes lost its process (a restart, a crash) and will not finish
+  if (row.state === 'running' && Date.now() - new Date(row.updatedAt).getTime() > BATCH_STALL_MS) {
+    const message = '导出中断（服务重启或出错），请重新开始';
+    await ctx.db.models.ExportBatch.update({ state: 'failed', message, finishedAt: new Date() }, { where: { id: row.id, state: 'running' } });
+    return { ...row, state: 'failed' as const, message };
+  }
   return row;
 }
 

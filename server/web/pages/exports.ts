@@ -65,7 +65,8 @@ export function registerVerifyPages(r: Router, ctx: Ctx): void {
     upload(req, res, (err?: unknown) => {
       const fail = (message: string, status: number) => render(res, 'exports/verify', { title: '文件验证', answer: null, error: message }, status);
       if (err) {
-        if (err instanceof MulterError) return fail(err.code === 'LIMIT_FILE_SIZE' ? '文件超过 50 MB，不是本系统导出的文件' : '上传的内容无效，请重新选择文件', 400);
+        if (err instanceof MulterError) return fail(err.code === 'LIMIT_FILE_SIZE' ? '文件超过 20 MB，不是本系统导出的文件' : '上传的内容无效，请重新选择文件', 400);
+        if (err instanceof ApiError) return fail(err.message, err.status);
         return next(err);
       }
       const up = uploadedBuffers(req);
