@@ -1,5 +1,6 @@
 // Opens the database named by a URL (sqlite:<path> or postgres://...), applies the
 // migrations with umzug and defines the models. Schema changes are migrations only.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import { QueryInterface, Sequelize, Transaction } from 'sequelize';
@@ -13,6 +14,7 @@ import * as m005 from '../models/migrations/005-workflow';
 import * as m006 from '../models/migrations/006-import-jobs';
 import * as m007 from '../models/migrations/007-data-version';
 import * as m008 from '../models/migrations/008-exports';
+import * as m009 from '../models/migrations/009-audit-chain';
 
 export interface Database {
   sequelize: Sequelize;
@@ -32,6 +34,7 @@ const MIGRATIONS: [string, Migration][] = [
   ['006-import-jobs', m006],
   ['007-data-version', m007],
   ['008-exports', m008],
+  ['009-audit-chain', m009],
 ];
 
 export function openDatabase(url: string, opts: { logging?: boolean } = {}): Database {
@@ -58,7 +61,10 @@ export function openDatabase(url: string, opts: { logging?: boolean } = {}): Dat
       pool: { max: 10, min: 0, idle: 10000 },
     });
   }
-  if (dialect === 'sqlite') configureSqliteConnections(sequelize);
+  if (dialect === 'sqlite') {
+    configureSqliteConnections(sequelize);
+    serializeSqliteWrites(sequelize);
+  }
   const models = defineModels(sequelize);
   const umzug = new Umzug<QueryInterface>({
     migrations: MIGRATIONS.map(([name, mod]) => ({
@@ -109,6 +115,59 @@ function configureSqliteConnections(sequelize: Sequelize): void {
       await run('PRAGMA foreign_keys = ON');
     }
     return conn;
+  };
+}
+
+/**
+ * One writer at a time, queued in JavaScript. SQLite allows one writer; the others wait in
+ * its busy handler, which node-sqlite3 runs on a libuv thread-pool thread (4 by default). When
+ * four waiters hold every thread, the writer holding the lock cannot run its next statement
+ * until a busy timeout (15 s) frees one: concurrent writes took 15 s each. Write transactions
+ * (IMMEDIATE: every transaction not asked to be DEFERRED) and statements that write outside a
+ * transaction take this process-wide turn instead, so no thread ever sleeps in the busy
+ * handler for a writer of the same process (other processes still meet the busy timeout).
+ */
+function serializeSqliteWrites(sequelize: Sequelize): void {
+  let tail: Promise<void> = Promise.resolve();
+  const MAX_WAIT_MS = 20_000;
+  // work already in a turn (a statement a transaction's callback runs, a migration's writes)
+  // goes on at once: queueing it behind its own turn would wait forever
+  const inside = new AsyncLocalStorage<true>();
+  /** Runs fn in turn; after MAX_WAIT_MS of waiting it runs anyway (a stuck turn must not stop every write). */
+  const inTurn = <T>(fn: () => Promise<T>): Promise<T> => {
+    if (inside.getStore()) return fn();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const before = tail;
+    tail = before.then(() => mine);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = Promise.race([before, new Promise<void>((r) => (timer = setTimeout(r, MAX_WAIT_MS)))]);
+    return waited
+      .then(() => {
+        clearTimeout(timer);
+        return inside.run(true, fn);
+      })
+      .finally(release);
+  };
+  type TxFn = (t: Transaction) => Promise<unknown>;
+  const s = sequelize as unknown as {
+    transaction(a?: unknown, b?: unknown): Promise<unknown>;
+    query(sql: unknown, options?: { transaction?: unknown; type?: string }): Promise<unknown>;
+  };
+  const transaction = s.transaction.bind(sequelize);
+  s.transaction = (a?: unknown, b?: unknown) => {
+    const opts = (typeof a === 'function' ? {} : a ?? {}) as { type?: string };
+    const fn = (typeof a === 'function' ? a : b) as TxFn | undefined;
+    // reads (DEFERRED) and unmanaged transactions (none in this code base) are not queued
+    if (!fn || opts.type === Transaction.TYPES.DEFERRED) return transaction(a, b);
+    return inTurn(() => transaction(opts, fn));
+  };
+  const query = s.query.bind(sequelize);
+  const WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i;
+  s.query = (sql: unknown, options?: { transaction?: unknown }) => {
+    const text = typeof sql === 'string' ? sql : (sql as { query?: string })?.query ?? '';
+    if (options?.transaction || !WRITE.test(text)) return query(sql, options);
+    return inTurn(() => query(sql, options));
   };
 }
 
