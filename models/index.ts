@@ -241,6 +241,10 @@ export interface EvidenceSubmissionRow {
 }
 export interface AuditRow {
   id: number;
+  /** position in the hash chain (server/audit-chain.ts) */
+  seq: number;
+  prevHash: string;
+  hash: string;
   at: Date;
   userId: number | null;
   username: string | null;
@@ -631,6 +635,9 @@ export function defineModels(sequelize: Sequelize): Models {
     }, opts('penalties')),
     Audit: d<AuditRow>('Audit', {
       id: pk,
+      seq: DataTypes.BIGINT,
+      prevHash: DataTypes.STRING(64),
+      hash: DataTypes.STRING(64),
       at: { type: DataTypes.DATE, allowNull: false },
       userId: DataTypes.INTEGER,
       username: DataTypes.STRING(64),

@@ -6,6 +6,7 @@ import { NextFunction, Request, RequestHandler, Response, Router } from 'express
 import multer from 'multer';
 import { invalidField, unauthorized } from '../errors';
 import * as assessment from '../services/assessment';
+import { verifyAuditChain } from '../services/auditchain';
 import * as calendar from '../services/calendar';
 import * as contracts from '../services/contracts';
 import * as evidence from '../services/evidence';
@@ -211,6 +212,7 @@ export function apiRouter(ctx: Ctx): Router {
     assessment.setPaymentStatus(ctx, me(req), intParam(req, 'id'), intParam(req, 'n'), req.body)));
 
   r.get('/audit', h((req) => assessment.listAudit(ctx, me(req), req.query)));
+  r.get('/audit/verify', h((req) => verifyAuditChain(ctx, me(req))));
 
   // ---- exports: signed PDF / XLSX with detached .p7s, the registry, batch ZIPs
   exportDownloadRoutes(r, ctx, me, intParam);

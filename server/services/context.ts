@@ -1,5 +1,6 @@
 // What every service function receives: the database, the configuration and the acting user.
-import { Transaction } from 'sequelize';
+import { QueryTypes, Transaction } from 'sequelize';
+import { auditEntryHash } from '../audit-chain';
 import type { Config } from '../config';
 import type { Database } from '../db';
 import type { Role } from '../../models';
@@ -60,27 +61,41 @@ function bumpAfterCommit(ctx: Ctx, t: Transaction): void {
   });
 }
 
-/** Appends an audit entry inside the caller's transaction: who, when, what, before/after. */
+/**
+ * Appends an audit entry inside the caller's transaction: who, when, what, before/after,
+ * chained to the previous entry by hash (server/audit-chain.ts). The chain's head row is
+ * locked (FOR UPDATE on PostgreSQL; SQLite write transactions are exclusive already), so the
+ * entries of concurrent transactions get consecutive numbers in one order.
+ */
 export async function audit(
   ctx: Ctx,
   t: Transaction,
   actor: Actor,
   entry: { action: string; entity: string; entityId?: string | number | null; contractId?: number | null; before?: unknown; after?: unknown },
 ): Promise<void> {
-  await ctx.db.models.Audit.create(
-    {
-      at: new Date(),
-      userId: actor.id || null,
-      username: actor.username,
-      action: entry.action,
-      entity: entry.entity,
-      entityId: entry.entityId === undefined || entry.entityId === null ? null : String(entry.entityId),
-      contractId: entry.contractId ?? null,
-      before: toJsonText(entry.before),
-      after: toJsonText(entry.after),
-    },
-    { transaction: t },
+  const [head] = await ctx.db.sequelize.query<{ lastSeq: string | number; lastHash: string }>(
+    `SELECT last_seq AS "lastSeq", last_hash AS "lastHash" FROM audit_chain WHERE id = 1${ctx.db.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+    { type: QueryTypes.SELECT, transaction: t },
   );
+  if (!head) throw new Error('audit_chain has no head row: run the migrations');
+  const row = {
+    seq: Number(head.lastSeq) + 1,
+    at: new Date(),
+    userId: actor.id || null,
+    username: actor.username,
+    action: entry.action,
+    entity: entry.entity,
+    entityId: entry.entityId === undefined || entry.entityId === null ? null : String(entry.entityId),
+    contractId: entry.contractId ?? null,
+    before: toJsonText(entry.before),
+    after: toJsonText(entry.after),
+  };
+  const hash = auditEntryHash(head.lastHash, row);
+  await ctx.db.models.Audit.create({ ...row, prevHash: head.lastHash, hash }, { transaction: t });
+  await ctx.db.sequelize.query('UPDATE audit_chain SET last_seq = :seq, last_hash = :hash WHERE id = 1', {
+    replacements: { seq: row.seq, hash },
+    transaction: t,
+  });
   bumpAfterCommit(ctx, t);
 }
 

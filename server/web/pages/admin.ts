@@ -5,6 +5,7 @@ import { NextFunction, Request, RequestHandler, Response, Router } from 'express
 import multer from 'multer';
 import { ApiError, ErrorDetail } from '../../errors';
 import { Ctx, requireRole } from '../../services/context';
+import { verifyAuditChain } from '../../services/auditchain';
 import * as assessment from '../../services/assessment';
 import * as calendar from '../../services/calendar';
 import * as contracts from '../../services/contracts';
@@ -350,8 +351,11 @@ export function registerAdminPages(r: Router, ctx: Ctx): void {
       return `/admin/audit${t ? `?${t}` : ''}`;
     };
     const contractList = await contracts.listContracts(ctx, me);
+    // the hash chain is checked on request (it reads the whole log); only an admin may ask
+    const chain = str(q.verify) && me.role === 'admin' ? await verifyAuditChain(ctx, me) : null;
     show(res, 'admin/audit', {
       title: '审计日志',
+      chain,
       rows: rows.slice(0, AUDIT_PAGE),
       pageNo,
       prev: pageNo > 1 ? link(pageNo - 1) : null,
