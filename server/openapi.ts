@@ -1687,6 +1687,38 @@ export const openApiDocument = {
         },
       },
     },
+    '/audit/verify': {
+      get: {
+        tags: ['audit'],
+        operationId: 'verifyAuditChain',
+        summary: 'Check the audit log\'s hash chain (tamper evidence)',
+        description:
+          'Roles: admin. Every entry stores the SHA-256 of its fields and of the previous entry; this reads the whole log in order and ' +
+          'names the first entry that was changed, removed or inserted, or says that the last entries were removed. The same check as ' +
+          '`npm run cli -- audit:verify` and the button on the admin\'s audit page.',
+        'x-roles': ['admin'],
+        responses: {
+          '403': resp('Forbidden'),
+          '200': {
+            description: 'The result.',
+            content: json({
+              type: 'object',
+              properties: {
+                ok: { type: 'boolean' },
+                entries: { type: 'integer', description: 'entries checked before the first break (all when ok)' },
+                break: {
+                  type: 'object',
+                  nullable: true,
+                  properties: { id: { type: 'integer', nullable: true }, seq: { type: 'integer' }, problem: { type: 'string', example: '记录内容与其哈希不符（该条记录被改动）' } },
+                },
+                checkedAt: { type: 'string', format: 'date-time' },
+              },
+            }),
+          },
+          ...authErrors,
+        },
+      },
+    },
     '/audit': {
       get: {
         tags: ['audit'],
