@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { auditEntryHash, firstBreak, GENESIS_HASH } from '../server/audit-chain';
+import * as m009 from '../models/migrations/009-audit-chain';
 import { auth, describeEachDb, seed002Contract, signInWeb } from './helpers';
 
 describe('audit chain (pure)', () => {
@@ -109,5 +110,27 @@ describeEachDb('Audit hash chain', (get) => {
     expect(r.break?.problem).to.match(/最后 1 条记录被删除/);
     await db.getQueryInterface().bulkInsert('audit_log', [last]);
     expect((await verify()).ok).to.equal(true);
+  });
+
+  it('the migration chains the entries an earlier version wrote', async function () {
+    this.timeout(30000);
+    const db = env().db;
+    const q = db.sequelize;
+    const before = await verify();
+    expect(before.ok).to.equal(true);
+    // back to the schema before the chain: entries without seq and hashes
+    await m009.down({ context: q.getQueryInterface() });
+    await q.query("DELETE FROM schema_migrations WHERE name = '009-audit-chain'");
+    await q.getQueryInterface().bulkInsert('audit_log', [
+      { at: new Date('2025-12-01T02:03:04.567Z'), user_id: null, username: 'system', action: 'legacy.entry', entity: 'contract', entity_id: String(contractId), contract_id: contractId, before: null, after: '{"legacy":true}' },
+    ]);
+    expect(await db.migrate()).to.deep.equal(['009-audit-chain']);
+    const after = await verify();
+    expect(after.ok, JSON.stringify(after.break)).to.equal(true);
+    expect(after.entries).to.equal(before.entries + 1);
+    // and the chain goes on from there
+    const l = await env().api.post(`/api/v1/contracts/${contractId}/ledger`).set(tok('manager')).send({ period: 1, item: 1, units: 1, reason: '迁移后' });
+    expect(l.status).to.equal(201);
+    expect((await verify()).entries).to.equal(before.entries + 2);
   });
 });
