@@ -1,6 +1,7 @@
 // What every service function receives: the database, the configuration and the acting user.
 import { QueryTypes, Transaction } from 'sequelize';
 import { auditEntryHash } from '../audit-chain';
+import { errorFields, logger } from '../logging';
 import type { Config } from '../config';
 import type { Database } from '../db';
 import type { Role } from '../../models';
@@ -56,7 +57,7 @@ function bumpAfterCommit(ctx: Ctx, t: Transaction): void {
     try {
       await ctx.db.sequelize.query('UPDATE data_version SET v = v + 1 WHERE id = 1');
     } catch (e) {
-      console.error(JSON.stringify({ level: 'error', msg: 'data version not raised: cached figures may be stale until the next write', error: String(e) }));
+      logger.error('data version not raised: cached figures may be stale until the next write', errorFields(e));
     }
   });
 }

@@ -28,6 +28,7 @@ import { BureauSigner, cmsSign, loadSigningIdentity, SigningIdentity } from '../
 import { verifyCms, verifyPdf, CmsCheck } from '../../exports/verify';
 import { buildPaymentsWorkbook, buildScorecardWorkbook } from '../../exports/xlsx';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
+import { errorFields, logger } from '../logging';
 import { Joi, validate } from '../validate';
 import { Actor, Ctx, iso, now, requireRole, SYSTEM } from './context';
 import { loadVisibleBundle } from './contracts';
@@ -959,7 +960,7 @@ export async function startBatch(ctx: Ctx, actor: Actor, body: unknown) {
       await ExportBatch.update({ state: 'done', entries: JSON.stringify({ files: entries, skipped }), message, finishedAt: new Date() }, { where: { id: row.id } });
     },
     async (e) => {
-      console.error(JSON.stringify({ level: 'error', msg: 'batch export failed', batch: row.id, error: String((e as Error)?.stack ?? e) }));
+      logger.error('batch export failed', { batch: row.id, ...errorFields(e) });
       await ExportBatch.update(
         { state: 'failed', message: e instanceof ApiError ? e.message : '生成失败，请重试或联系管理员', finishedAt: new Date() },
         { where: { id: row.id } },
@@ -968,7 +969,7 @@ export async function startBatch(ctx: Ctx, actor: Actor, body: unknown) {
   );
   // a failure to record the outcome must not become an unhandled rejection (it would end the process)
   const tracked = run.catch((e) => {
-    console.error(JSON.stringify({ level: 'error', msg: 'batch export state not recorded', batch: row.id, error: String((e as Error)?.stack ?? e) }));
+    logger.error('batch export state not recorded', { batch: row.id, ...errorFields(e) });
   });
   pendingBatches.add(tracked);
   void tracked.finally(() => pendingBatches.delete(tracked));

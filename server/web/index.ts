@@ -19,6 +19,7 @@ import { cached } from '../services/readcache';
 import { fmt } from './format';
 import { actor, formErrors, intParam, page, render, str, submitForm } from './render';
 import { projectRoot } from '../paths';
+import { errorFields, logger } from '../logging';
 import { registerVerifyPages } from './pages/exports';
 import { registerContractPages } from './pages/contracts';
 import { registerHomePages } from './pages/home';
@@ -323,7 +324,9 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
     if (fe) return render(res, 'error', { title: '操作未完成', status: 409, message: fe.message }, 409);
     if (e?.type === 'entity.too.large') return render(res, 'error', { title: '内容过大', status: 413, message: '提交的内容过大' }, 413);
     if (e?.status === 400 || e?.type === 'entity.parse.failed') return render(res, 'error', { title: '请求无效', status: 400, message: '请求内容无效' }, 400);
-    console.error(JSON.stringify({ level: 'error', msg: 'page error', method: req.method, path: req.path, message: String((err as Error)?.message ?? err), error: String((err as Error)?.stack ?? err) }));
+    // other client errors (a body in an unsupported charset, …) are the client's, not ours
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return render(res, 'error', { title: '请求无效', status: e.status, message: '请求内容无效' }, e.status);
+    logger.error('page error', { reqId: req.requestId, method: req.method, path: req.path, ...errorFields(err) });
     render(res, 'error', { title: '服务器内部错误', status: 500, message: '服务器内部错误，请稍后重试或联系管理员' }, 500);
   });
 

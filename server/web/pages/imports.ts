@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Request, RequestHandler, Response, Router } from 'express';
+import { errorFields, logger } from '../../logging';
 import multer from 'multer';
 import { Op } from 'sequelize';
 import { ImportJobRow } from '../../../models';
@@ -324,7 +325,7 @@ export function registerImportPages(r: Router, ctx: Ctx): void {
     if (n === 1) {
       live.set(job.id, { done: 0, total: null, message: '排队中…' });
       setImmediate(() => {
-        runJob(me, job).catch((e) => console.error(JSON.stringify({ level: 'error', msg: 'import job', job: job.id, error: String((e as Error)?.stack ?? e) })));
+        runJob(me, job).catch((e) => logger.error('import job', { job: job.id, ...errorFields(e) }));
       });
     }
     res.redirect(303, jobUrl(job));
@@ -408,7 +409,7 @@ export function registerImportPages(r: Router, ctx: Ctx): void {
     } catch (e) {
       await writing;
       const failure = failureOf(e);
-      if (!failure) console.error(JSON.stringify({ level: 'error', msg: 'import job failed', job: job.id, error: String((e as Error)?.stack ?? e) }));
+      if (!failure) logger.error('import job failed', { job: job.id, ...errorFields(e) });
       const f = failure ?? { message: '导入时发生内部错误，未导入任何数据，请稍后重试或联系管理员', rows: [], details: [], truncated: false };
       await ImportJob.update({ state: 'failed', token: null, finishedAt: new Date(), message: f.message, result: JSON.stringify(f) }, { where: { id: job.id } });
     } finally {
