@@ -2,6 +2,10 @@
 // in one order, and a change to any entry, a removed entry, or removed last entries is found
 // and named by /api/v1/audit/verify (the same check as `npm run cli -- audit:verify` and the
 // admin's audit page).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { auditEntryHash, firstBreak, GENESIS_HASH } from '../server/audit-chain';
@@ -79,6 +83,15 @@ describeEachDb('Audit hash chain', (get) => {
       expect(r.break?.id).to.equal(victim.id);
       expect(r.break?.seq).to.equal(Number(victim.seq));
       expect(r.break?.problem).to.match(/被改动/);
+      // the command line says the same (exit 1)
+      const url = env().db.dialect === 'postgres' ? (process.env.TEST_DATABASE_URL as string) : `sqlite:${((env().db.sequelize as unknown as { options: { storage: string } }).options.storage)}`;
+      const cli = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'audit:verify'], {
+        cwd: path.join(__dirname, '..'),
+        env: { ...process.env, DATABASE_URL: url, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'omscore-audit-')), NODE_ENV: 'test' },
+        encoding: 'utf8',
+      });
+      expect(cli.status, cli.stderr).to.equal(1);
+      expect(cli.stderr).to.include(`(id ${victim.id})`);
       const admin = await signInWeb(env().app, 'admin');
       const page = await admin.get('/admin/audit?verify=1');
       expect(page.status).to.equal(200);

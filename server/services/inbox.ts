@@ -144,7 +144,13 @@ export async function saveFile(ctx: Ctx, actor: Actor, contractId: number, file:
   const dir = filesDir(ctx);
   fs.mkdirSync(dir, { recursive: true });
   const target = path.join(dir, hash);
-  if (!fs.existsSync(target)) fs.copyFileSync(file.path, target);
+  if (!fs.existsSync(target)) {
+    // copied under a temporary name and renamed: a crash mid-copy never leaves a truncated
+    // file under the content's name (which later uploads of the same content would trust)
+    const tmp = `${target}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    fs.copyFileSync(file.path, tmp);
+    fs.renameSync(tmp, target);
+  }
   return ctx.db.sequelize.transaction(async (t) => {
     const row = (await ctx.db.models.File.create(
       { contractId, sha256: hash, name, size: file.size, mime: file.mimetype || 'application/octet-stream', uploadedBy: actor.id || null },
