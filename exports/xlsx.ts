@@ -114,6 +114,23 @@ const TOTAL_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: {
 
 type Value = ExcelJS.CellValue;
 
+/**
+ * Characters that make a spreadsheet read a cell's text as a formula once it is typed again,
+ * pasted or saved as CSV (OWASP "CSV injection"): = + - @, tab and carriage return, and their
+ * full-width forms, which Excel takes as the ASCII ones when a cell is entered through an IME.
+ */
+const FORMULA_START = /^[=+\-@\t\r＝＋－＠]/;
+
+/**
+ * Text that no spreadsheet takes for a formula: a text beginning with one of FORMULA_START
+ * gets a leading single quote (the OWASP recommendation); anything else is returned as it is.
+ * Every string cell goes through it (put), so reasons, evidence, names, titles, objection texts
+ * and trace lines typed by users come out inert; numbers and our own formulas are not strings.
+ */
+export function inertText(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
 function put(
   ws: ExcelJS.Worksheet,
   ref: string,
@@ -121,7 +138,7 @@ function put(
   style: { numFmt?: string; bold?: boolean; size?: number; align?: 'left' | 'center' | 'right'; wrap?: boolean; box?: boolean; fill?: ExcelJS.Fill; valign?: 'top' | 'middle' } = {},
 ): ExcelJS.Cell {
   const cell = ws.getCell(ref);
-  cell.value = value;
+  cell.value = typeof value === 'string' ? inertText(value) : value;
   cell.font = { name: FONT, size: style.size ?? 10.5, bold: style.bold ?? false };
   cell.alignment = { horizontal: style.align, vertical: style.valign ?? 'middle', wrapText: style.wrap ?? false };
   if (style.numFmt) cell.numFmt = style.numFmt;

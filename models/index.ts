@@ -24,6 +24,10 @@ export interface UserRow {
   active: boolean;
   /** raised when the password changes: sessions signed in before end */
   sessionEpoch: number;
+  /** consecutive wrong passwords since the last successful sign-in (or unlock) */
+  failedLogins: number;
+  /** sign-in refused until then (too many wrong passwords); null when not locked */
+  lockedUntil: Date | string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -510,6 +514,8 @@ export function defineModels(sequelize: Sequelize): Models {
       vendorId: DataTypes.INTEGER,
       active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
       sessionEpoch: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      failedLogins: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      lockedUntil: DataTypes.DATE,
     }, opts('users')),
     ApiToken: d<ApiTokenRow>('ApiToken', {
       id: pk,

@@ -15,6 +15,7 @@ import * as m006 from '../models/migrations/006-import-jobs';
 import * as m007 from '../models/migrations/007-data-version';
 import * as m008 from '../models/migrations/008-exports';
 import * as m009 from '../models/migrations/009-audit-chain';
+import * as m010 from '../models/migrations/010-login-lockout';
 
 export interface Database {
   sequelize: Sequelize;
@@ -35,7 +36,11 @@ const MIGRATIONS: [string, Migration][] = [
   ['007-data-version', m007],
   ['008-exports', m008],
   ['009-audit-chain', m009],
+  ['010-login-lockout', m010],
 ];
+
+/** pg_advisory_xact_lock key serialising the migrations of instances that start together. */
+const MIGRATION_LOCK_KEY = 727_400_001;
 
 export function openDatabase(url: string, opts: { logging?: boolean } = {}): Database {
   let sequelize: Sequelize;
@@ -81,8 +86,18 @@ export function openDatabase(url: string, opts: { logging?: boolean } = {}): Dat
     models,
     dialect,
     async migrate() {
-      const done = await umzug.up();
-      return done.map((m) => m.name);
+      if (dialect !== 'postgres') {
+        const done = await umzug.up();
+        return done.map((m) => m.name);
+      }
+      // Several instances starting at once on one PostgreSQL database: one migrates, the
+      // others wait here for it (a transaction-level advisory lock, held on a connection of
+      // its own while umzug works on the others) and then find nothing pending.
+      return sequelize.transaction(async (t) => {
+        await sequelize.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`, { transaction: t });
+        const done = await umzug.up();
+        return done.map((m) => m.name);
+      });
     },
     async close() {
       await sequelize.close();

@@ -1,6 +1,6 @@
 // joi validation with Chinese messages, turned into the API's 400 error shape.
 import Joi from 'joi';
-import { badRequest } from './errors';
+import { badRequest, ErrorDetail } from './errors';
 
 const zh: Record<string, string> = {
   'any.required': '{{#label}} 为必填项',
@@ -43,7 +43,42 @@ function joinPath(parts: (string | number)[]): string {
 // (half the time of a small request); each schema gets its preferences applied once instead.
 const prepared = new WeakMap<Joi.Schema, Joi.Schema>();
 
+/**
+ * Text no database keeps as given: NUL (SQLite ends the statement at it: a 500; PostgreSQL
+ * refuses it, or Sequelize stores a backslash and a zero instead) and half of a UTF-16
+ * surrogate pair (not Unicode: PostgreSQL would store U+FFFD instead).
+ */
+export const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Where a value holds unstorable text (strings and object keys), walked without recursion. */
+function unstorableText(value: unknown): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  type Node = { v: unknown; parent: Node | null; key: string | number | null };
+  const pathOf = (n: Node): string => {
+    const parts: (string | number)[] = [];
+    for (let x: Node | null = n; x && x.key !== null; x = x.parent) parts.unshift(x.key);
+    return joinPath(parts) || '(body)';
+  };
+  const stack: Node[] = [{ v: value, parent: null, key: null }];
+  for (let seen = 0; stack.length && out.length < 20 && seen < 1_000_000; seen++) {
+    const n = stack.pop() as Node;
+    if (typeof n.v === 'string') {
+      if (UNSTORABLE_TEXT.test(n.v)) out.push({ path: pathOf(n), message: `${pathOf(n)} 含有无法保存的字符（NUL 或残缺的 Unicode 代理字符）` });
+    } else if (n.v !== null && typeof n.v === 'object') {
+      const isArray = Array.isArray(n.v);
+      for (const [k, v] of Object.entries(n.v as object)) {
+        const child: Node = { v, parent: n, key: isArray ? Number(k) : k };
+        if (!isArray && UNSTORABLE_TEXT.test(k)) out.push({ path: pathOf(child), message: '字段名含有无法保存的字符（NUL 或残缺的 Unicode 代理字符）' });
+        stack.push(child);
+      }
+    }
+  }
+  return out;
+}
+
 export function validate<T>(schema: Joi.Schema<T>, value: unknown): T {
+  const unstorable = unstorableText(value);
+  if (unstorable.length) throw badRequest(unstorable[0].message, unstorable);
   let s = prepared.get(schema) as Joi.Schema<T> | undefined;
   if (!s) {
     s = schema.prefs({ abortEarly: false, messages: zh, errors: { wrap: { label: false } }, convert: true });

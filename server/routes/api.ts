@@ -20,7 +20,7 @@ import * as workflow from '../services/workflow';
 import * as inbox from '../services/inbox';
 import * as submissions from '../services/submissions';
 import * as exportsSvc from '../services/exports';
-import { attachment, exportDownloadRoutes, sendZip, uploadedBuffers, verifyUploader } from './exports';
+import { attachment, exportDownloadRoutes, sendZip, uploadedBuffers, uploadError, verifyUploader } from './exports';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -78,11 +78,12 @@ export function apiRouter(ctx: Ctx): Router {
       uploader.single('file')(req, res, (err?: unknown) => {
         const file = req.file;
         const cleanup = () => {
-          if (file) fs.rm(file.path, { force: true }, () => undefined);
+          // after a failed upload req.file may be a placeholder without a path
+          if (file?.path) fs.rm(file.path, { force: true }, () => undefined);
         };
         if (err) {
           cleanup();
-          return next(err);
+          return next(uploadError(err));
         }
         imports
           .importFile(ctx, me(req), contractId, kind, file, req.body?.mapping)
@@ -103,11 +104,11 @@ export function apiRouter(ctx: Ctx): Router {
       fs.mkdirSync(tmpDir, { recursive: true });
       uploader.single('file')(req, res, (err?: unknown) => {
         if (err) {
-          if (req.file) fs.rm(req.file.path, { force: true }, () => undefined);
-          return next(err);
+          if (req.file?.path) fs.rm(req.file.path, { force: true }, () => undefined);
+          return next(uploadError(err));
         }
         res.on('finish', () => {
-          if (req.file) fs.rm(req.file.path, { force: true }, () => undefined);
+          if (req.file?.path) fs.rm(req.file.path, { force: true }, () => undefined);
         });
         next();
       });
@@ -255,14 +256,21 @@ export function apiRouter(ctx: Ctx): Router {
   r.get('/calendar', h(() => calendar.listYears(ctx)));
   r.get('/calendar/:year', h((req) => calendar.getYear(ctx, intParam(req, 'year'))));
   // A calendar change re-runs detection everywhere: SLA deadlines and working days moved.
+  // The change and the re-detection are one transaction (evidence.withRedetection).
   r.put('/calendar/:year', h(async (req) => {
     const body = typeof req.body === 'string' ? { days: calendar.parseCalendarCsv(req.body) } : req.body;
-    const year = await calendar.importYear(ctx, me(req), intParam(req, 'year'), body);
-    return { ...year, detection: await evidence.detectEveryContract(ctx, me(req)) };
+    let detection: evidence.Redetection | undefined;
+    const year = await calendar.importYear(ctx, me(req), intParam(req, 'year'), body, async (write) => {
+      detection = await evidence.withRedetection(ctx, me(req), write);
+    });
+    return { ...year, detection };
   }));
   r.put('/calendar/days/:date', h(async (req) => {
-    const year = await calendar.setDay(ctx, me(req), String(req.params.date), req.body);
-    return { ...year, detection: await evidence.detectEveryContract(ctx, me(req)) };
+    let detection: evidence.Redetection | undefined;
+    const year = await calendar.setDay(ctx, me(req), String(req.params.date), req.body, async (write) => {
+      detection = await evidence.withRedetection(ctx, me(req), write);
+    });
+    return { ...year, detection };
   }));
 
   // ---- evidence

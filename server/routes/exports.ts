@@ -57,7 +57,19 @@ export function verifyUploader(): RequestHandler {
     { name: 'file', maxCount: 1 },
     { name: 'signature', maxCount: 1 },
   ]);
-  return (req, res, next) => limiter(req, res, (err?: unknown) => (err ? next(err) : upload(req, res, next)));
+  return (req, res, next) => limiter(req, res, (err?: unknown) => (err ? next(err) : upload(req, res, (e?: unknown) => next(e ? uploadError(e) : undefined))));
+}
+
+/**
+ * What an upload middleware's failure becomes: multer's own errors (limits, field names) and
+ * system errors (a full disk) go on as they are; anything else came from parsing a malformed
+ * multipart body (busboy: "Malformed part header", "Unexpected end of form", …) and is the
+ * client's mistake: 400 invalid_upload, not a 500.
+ */
+export function uploadError(err: unknown): unknown {
+  if (!(err instanceof Error) || err instanceof ApiError || err.name === 'MulterError') return err;
+  if (typeof (err as { code?: unknown }).code === 'string') return err;
+  return new ApiError(400, 'invalid_upload', '上传内容无效：multipart/form-data 格式错误（文件请放在表单字段 file 中）');
 }
 
 export function uploadedBuffers(req: Request): { file?: Buffer; signature?: Buffer } {

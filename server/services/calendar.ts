@@ -70,8 +70,15 @@ export function parseCalendarCsv(text: string): { date: string; kind: string; na
   });
 }
 
+/**
+ * Runs a calendar write in a transaction: by default its own; the API and the pages pass
+ * evidence.withRedetection, which puts the write and the re-detection of every contract in one
+ * transaction (a crash half-way leaves neither the calendar nor any ledger changed).
+ */
+export type CalendarWriteRunner = (write: (t: Transaction) => Promise<void>) => Promise<unknown>;
+
 /** Replaces a whole year's holidays and make-up days. */
-export async function importYear(ctx: Ctx, actor: Actor, year: number, body: unknown) {
+export async function importYear(ctx: Ctx, actor: Actor, year: number, body: unknown, run?: CalendarWriteRunner) {
   requireRole(actor, 'admin');
   if (!Number.isInteger(year) || year < 2000 || year > 2100) throw badRequest('年份无效', [{ path: 'year', message: '年份必须在 2000 到 2100 之间' }]);
   const input = validate<{ source: string; days: CalendarDay[] }>(yearSchema, body);
@@ -85,7 +92,7 @@ export async function importYear(ctx: Ctx, actor: Actor, year: number, body: unk
   });
   if (issues.length) throw badRequest(issues[0].message, issues);
   const { CalendarDay: Day, CalendarYear: Year } = ctx.db.models;
-  await ctx.db.sequelize.transaction(async (t) => {
+  await (run ?? ((w) => ctx.db.sequelize.transaction(w)))(async (t) => {
     const before = await getYear(ctx, year).catch(() => null);
     const all = (await Day.findAll({ raw: true, transaction: t })) as unknown as CalendarDayRow[];
     const ofYear = all.filter((d) => d.date.startsWith(`${year}-`)).map((d) => d.date);
@@ -104,7 +111,7 @@ const oneDaySchema = Joi.object({
 });
 
 /** Edits one day: a holiday, a make-up working day, or back to the weekday default. */
-export async function setDay(ctx: Ctx, actor: Actor, date: string, body: unknown) {
+export async function setDay(ctx: Ctx, actor: Actor, date: string, body: unknown, run?: CalendarWriteRunner) {
   requireRole(actor, 'admin');
   validate(Joi.object({ date: dateText().required() }), { date });
   const input = validate<{ kind: 'holiday' | 'workday' | 'default'; name?: string | null }>(oneDaySchema, body);
@@ -112,7 +119,7 @@ export async function setDay(ctx: Ctx, actor: Actor, date: string, body: unknown
   const { CalendarDay: Day, CalendarYear: Year } = ctx.db.models;
   if (!(await Year.findByPk(year))) throw notFound(`工作日历没有 ${year} 年的数据，请先导入该年度`);
   if (input.kind !== 'default' && !input.name) throw badRequest('请填写节假日或调休名称', [{ path: 'name', message: '请填写名称' }]);
-  await ctx.db.sequelize.transaction(async (t) => {
+  await (run ?? ((w) => ctx.db.sequelize.transaction(w)))(async (t) => {
     const before = (await Day.findByPk(date, { raw: true, transaction: t })) as unknown as CalendarDayRow | null;
     await Day.destroy({ where: { date }, transaction: t });
     if (input.kind !== 'default') await Day.create({ date, kind: input.kind, name: input.name as string }, { transaction: t });

@@ -50,7 +50,12 @@ const bumped = new WeakSet<Transaction>();
  * the version it files them under. Raising it inside the transaction would order versions by
  * start, not by commit, on PostgreSQL.
  */
-function bumpAfterCommit(ctx: Ctx, t: Transaction): void {
+function bumpAfterCommit(ctx: Ctx, tx: Transaction): void {
+  // a savepoint's afterCommit hooks run when it is released, while the outer transaction still
+  // holds the write lock (SQLite: the bump then waits for it, busy timeouts × retries, and fails):
+  // the hook belongs to the outermost transaction
+  let t = tx;
+  for (let p = (t as Transaction & { parent?: Transaction }).parent; p; p = (p as Transaction & { parent?: Transaction }).parent) t = p;
   if (bumped.has(t)) return;
   bumped.add(t);
   t.afterCommit(async () => {

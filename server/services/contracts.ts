@@ -252,6 +252,23 @@ export async function loadBundle(ctx: Ctx, id: number, transaction?: Transaction
   };
 }
 
+/** Key space of the per-contract advisory locks (pg_advisory_xact_lock(space, contract id)). */
+const CONTRACT_LOCK_SPACE = 7274;
+
+/**
+ * On PostgreSQL, serialises the transactions that write a contract's evidence or reconcile its
+ * ledger with it (evidence writes, imports, detection, publishing, signing, reopening,
+ * objections, term changes): two of them racing would both insert the same ticket or the same
+ * detected line (a unique violation: 409 for a write that should simply have waited). A
+ * transaction-level advisory lock on the contract, taken FIRST in the transaction, before any
+ * row lock and before the audit chain's head, so it never closes a cycle of waits. SQLite
+ * needs nothing: its write transactions run one at a time. Taking it again is a no-op.
+ */
+export async function lockContractWork(ctx: Ctx, t: Transaction, contractId: number): Promise<void> {
+  if (ctx.db.dialect !== 'postgres') return;
+  await ctx.db.sequelize.query(`SELECT pg_advisory_xact_lock(${CONTRACT_LOCK_SPACE}, :id)`, { replacements: { id: contractId }, transaction: t });
+}
+
 /** Loads a contract the actor may see (vendors: only their own). */
 export async function loadVisibleBundle(ctx: Ctx, actor: Actor, id: number, transaction?: Transaction) {
   const bundle = await loadBundle(ctx, id, transaction);
@@ -431,6 +448,80 @@ export async function listManagers(ctx: Ctx, actor: Actor) {
   return rows.map((u) => ({ id: u.id, username: u.username, displayName: u.displayName }));
 }
 
+/** A contract as serializeContract gives it (also as the audit log keeps it). */
+export type SerializedContract = ReturnType<typeof serializeContract>;
+
+/** A field another edit changed since the version an editor read. */
+export interface ContractChange {
+  field: string;
+  label: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** A field's value as a short text for a message (lists and catalogues are only named as changed). */
+function valueText(field: string, v: unknown): string {
+  if (v === null || v === undefined || v === '') return '（空）';
+  if (field === 'systems' && Array.isArray(v)) return v.join('、');
+  if (typeof v === 'object') return '（已修改）';
+  return String(v);
+}
+
+/**
+ * What the edits after `version` changed: the contract as it was at that version (the `before`
+ * of the first later `contract.update` in the audit log), as it is now, the fields that differ
+ * and who changed them. `base` is null when the log does not have that version.
+ */
+export async function editsSince(ctx: Ctx, actor: Actor, id: number, version: number, t?: Transaction) {
+  const current = serializeContract(await loadVisibleBundle(ctx, actor, id, t));
+  return { current, ...(await changesSince(ctx, id, version, current, t)) };
+}
+
+async function changesSince(ctx: Ctx, id: number, version: number, current: SerializedContract, t?: Transaction) {
+  const rows = (await ctx.db.models.Audit.findAll({
+    where: { entity: 'contract', entityId: String(id), action: 'contract.update' },
+    attributes: ['seq', 'username', 'before'],
+    order: [['seq', 'ASC']],
+    raw: true,
+    transaction: t,
+  })) as unknown as { seq: number; username: string | null; before: string | null }[];
+  const later = rows
+    .map((r) => ({ username: r.username, before: r.before ? (JSON.parse(r.before) as SerializedContract) : null }))
+    .filter((r) => r.before && r.before.version >= version);
+  const base = later[0]?.before?.version === version ? later[0].before : null;
+  const changes: ContractChange[] = [];
+  if (base) {
+    for (const field of Object.keys(FIELD_LABEL)) {
+      const a = (base as Record<string, unknown>)[field];
+      const b = (current as Record<string, unknown>)[field];
+      const differs = field === 'penaltyClauses'
+        ? JSON.stringify((a as PenaltyClause[]).map(normalClause)) !== JSON.stringify((b as PenaltyClause[]).map(normalClause))
+        : JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
+      if (differs) changes.push({ field, label: FIELD_LABEL[field], before: a ?? null, after: b ?? null });
+    }
+  }
+  const by = [...new Set(later.map((r) => r.username).filter((u): u is string => !!u))];
+  return { base, changes, by };
+}
+
+/**
+ * The 409 for an edit made from an old version: the versions, who edited meanwhile, and each
+ * field they changed with its value now (details: `version`, then one per changed field).
+ */
+async function staleEdit(ctx: Ctx, id: number, version: number, t?: Transaction) {
+  const current = serializeContract(await loadBundle(ctx, id, t));
+  const { changes, by } = await changesSince(ctx, id, version, current, t);
+  const who = by.length ? by.join('、') : '他人';
+  const what = changes.length ? `${who} 修改了${changes.map((c) => c.label).join('、')}` : `${who} 已保存了新的版本`;
+  return conflict(
+    `合同已被他人修改（您编辑的是第 ${version} 版，当前为第 ${current.version} 版）：${what}。请查看当前内容后重新修改`,
+    [
+      { path: 'version', message: `当前为第 ${current.version} 版` },
+      ...changes.map((c) => ({ path: c.field, message: `已被 ${who} 改为「${valueText(c.field, c.after)}」` })),
+    ],
+  );
+}
+
 /** The contract's local date of an instant. */
 function localDate(timeZone: string, at: Date): string {
   return new Date(at.getTime() + zoneOffsets(timeZone).offsetAt(at.getTime())).toISOString().slice(0, 10);
@@ -451,10 +542,7 @@ export async function updateContract(ctx: Ctx, actor: Actor, id: number, body: u
   requireRole(actor, 'admin', 'manager');
   const current = await loadVisibleBundle(ctx, actor, id);
   const input = validate<UpdateContractInput>(updateSchema, body);
-  const staleMessage = (v: number) => `合同已被他人修改（您编辑的是第 ${input.version} 版，当前为第 ${v} 版），请刷新页面查看最新内容后重新修改`;
-  if (current.contract.version !== input.version) {
-    throw conflict(staleMessage(current.contract.version), [{ path: 'version', message: '合同已被他人修改' }]);
-  }
+  if (current.contract.version !== input.version) throw await staleEdit(ctx, id, input.version);
   const before = serializeContract(current);
 
   // What the contract becomes (omitted fields keep their values), and what actually changed.
@@ -550,6 +638,8 @@ export async function updateContract(ctx: Ctx, actor: Actor, id: number, body: u
 
   let detection: unknown = null;
   await ctx.db.sequelize.transaction(async (t) => {
+    // a change of periods or zone re-runs detection below: this contract's evidence work waits
+    if (periodsChange || changed.includes('timeZone')) await lockContractWork(ctx, t, id);
     const [n] = await Contract.update(
       {
         code: next.code, name: next.name, bureau: next.bureau, vendorId: next.vendorId, systems: JSON.stringify(next.systems),
@@ -560,10 +650,7 @@ export async function updateContract(ctx: Ctx, actor: Actor, id: number, body: u
       },
       { where: { id, version: input.version }, transaction: t },
     );
-    if (n !== 1) {
-      const now2 = (await Contract.findByPk(id, { raw: true, transaction: t })) as unknown as ContractRow;
-      throw conflict(staleMessage(now2.version), [{ path: 'version', message: '合同已被他人修改' }]);
-    }
+    if (n !== 1) throw await staleEdit(ctx, id, input.version, t);
     // Read inside the transaction: a period published meanwhile is respected (FOR SHARE on PostgreSQL).
     const bundle = await loadBundle(ctx, id, t);
     if (structural.length && (bundle.periods.some((p) => p.status !== 'draft') || bundle.installments.some((i) => i.paymentStatus !== 'pending'))) {

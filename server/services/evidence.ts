@@ -17,9 +17,9 @@ import {
 import { evaluateTicket, formatMinutes, SlaLevel, TicketPause } from '../../scoring/sla';
 import { isRatingItem } from '../../scoring/template';
 import { badRequest, conflict, ErrorDetail, invalidField, notFound } from '../errors';
-import { dateText, instantText, Joi, validate } from '../validate';
+import { dateText, instantText, Joi, UNSTORABLE_TEXT, validate } from '../validate';
 import { Actor, audit, Ctx, iso, requireRole, sqlDate } from './context';
-import { ContractBundle, loadVisibleBundle } from './contracts';
+import { ContractBundle, loadVisibleBundle, lockContractWork } from './contracts';
 import { applyDetection, DetectionSource, DetectionSummary, periodSpans } from './detection';
 import { contractCalendar, loadCalendar } from './calendar';
 import { obligations } from '../../scoring/obligations';
@@ -52,8 +52,16 @@ async function writeTx<T>(
 ): Promise<T> {
   requireRole(actor, 'admin', 'manager');
   // Visibility is checked again on the bundle read inside the transaction (the one that counts).
-  if (outer) return fn(outer, await loadVisibleBundle(ctx, actor, contractId, outer));
-  return ctx.db.sequelize.transaction(async (t) => fn(t, await loadVisibleBundle(ctx, actor, contractId, t)));
+  // The contract's evidence lock comes first (PostgreSQL: concurrent writers of the same tickets
+  // or detected lines wait for each other instead of colliding).
+  if (outer) {
+    await lockContractWork(ctx, outer, contractId);
+    return fn(outer, await loadVisibleBundle(ctx, actor, contractId, outer));
+  }
+  return ctx.db.sequelize.transaction(async (t) => {
+    await lockContractWork(ctx, t, contractId);
+    return fn(t, await loadVisibleBundle(ctx, actor, contractId, t));
+  });
 }
 
 // ---- SLA policy ---------------------------------------------------------------------------
@@ -446,7 +454,10 @@ export function serializeTicket(row: TicketRow) {
 
 export async function getTicket(ctx: Ctx, actor: Actor, contractId: number, externalId: string) {
   const bundle = await loadVisibleBundle(ctx, actor, contractId);
-  const row = (await ctx.db.models.Ticket.findOne({ where: { contractId, externalId }, raw: true })) as unknown as TicketRow | null;
+  // no ticket has a number with a NUL or a broken surrogate (the bodies refuse them), and SQLite cannot be asked about one
+  const row = UNSTORABLE_TEXT.test(externalId)
+    ? null
+    : ((await ctx.db.models.Ticket.findOne({ where: { contractId, externalId }, raw: true })) as unknown as TicketRow | null);
   if (!row) throw notFound(`工单 ${externalId} 不存在`);
   const policy = await loadPolicy(ctx, contractId);
   const base = serializeTicket(row);
@@ -1024,6 +1035,8 @@ export async function detect(
 ): Promise<Partial<Record<DetectionSource, DetectionSummary>>> {
   const now = opts.now ?? new Date();
   const contractId = bundle.contract.id;
+  // callers took it first in their transaction; here it only guards against one that did not
+  await lockContractWork(ctx, t, contractId);
   const periods = periodSpans(bundle);
   const m = ctx.db.models;
   const out: Partial<Record<DetectionSource, DetectionSummary>> = {};
@@ -1104,21 +1117,40 @@ export async function detectAll(ctx: Ctx, actor: Actor, contractId: number) {
   return writeTx(ctx, actor, contractId, async (t, bundle) => ({ detection: await detect(ctx, t, actor, bundle, ALL_SOURCES) }));
 }
 
+/** What re-detecting every contract did: how many, and those whose computation failed. */
+export interface Redetection {
+  contracts: number;
+  failed: { contractId: number; message: string }[];
+}
+
 /**
- * After the working calendar changed: re-runs every detector of every contract, each in its
- * own transaction. A contract whose computation needs a year still missing is reported, not
- * fatal for the others.
+ * A change of the working calendar (`write`) and the re-detection of every contract it calls
+ * for (SLA deadlines and working days moved), as ONE transaction: a crash half-way leaves
+ * neither the calendar nor any contract's ledger changed, and no reader ever sees the new
+ * calendar with ledgers computed on the old one. Each contract is detected in a savepoint: one
+ * whose computation fails (e.g. a year still missing) is rolled back alone and reported, the
+ * others and the calendar change go through. On PostgreSQL every contract's evidence lock is
+ * taken first, in id order, before anything is written (see contracts.lockContractWork).
  */
-export async function detectEveryContract(ctx: Ctx, actor: Actor) {
+export async function withRedetection(ctx: Ctx, actor: Actor, write: (t: Transaction) => Promise<void>): Promise<Redetection> {
   requireRole(actor, 'admin');
-  const ids = ((await ctx.db.models.Contract.findAll({ attributes: ['id'], order: [['id', 'ASC']], raw: true })) as unknown as { id: number }[]).map((c) => c.id);
-  const failed: { contractId: number; message: string }[] = [];
-  for (const id of ids) {
-    try {
-      await ctx.db.sequelize.transaction(async (t) => detect(ctx, t, actor, await loadVisibleBundle(ctx, actor, id, t), ALL_SOURCES));
-    } catch (e) {
-      failed.push({ contractId: id, message: e instanceof Error ? e.message : String(e) });
+  return ctx.db.sequelize.transaction(async (t) => {
+    const ids = ((await ctx.db.models.Contract.findAll({ attributes: ['id'], order: [['id', 'ASC']], raw: true, transaction: t })) as unknown as { id: number }[]).map((c) => c.id);
+    for (const id of ids) await lockContractWork(ctx, t, id);
+    await write(t);
+    const failed: Redetection['failed'] = [];
+    for (const id of ids) {
+      try {
+        await ctx.db.sequelize.transaction({ transaction: t }, async (sp) => detect(ctx, sp, actor, await loadVisibleBundle(ctx, actor, id, sp), ALL_SOURCES));
+      } catch (e) {
+        failed.push({ contractId: id, message: e instanceof Error ? e.message : String(e) });
+      }
     }
-  }
-  return { contracts: ids.length, failed };
+    return { contracts: ids.length, failed };
+  });
+}
+
+/** Re-runs every detector of every contract (one transaction; see withRedetection). */
+export async function detectEveryContract(ctx: Ctx, actor: Actor): Promise<Redetection> {
+  return withRedetection(ctx, actor, async () => undefined);
 }

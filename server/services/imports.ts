@@ -14,7 +14,7 @@ import { applyMapping, ColumnMapping, missingColumns, parseBool, parseInstant, p
 import { ApiError, badRequest, conflict } from '../errors';
 import { Joi, validate } from '../validate';
 import { Actor, audit, Ctx, requireRole } from './context';
-import { ContractBundle, loadVisibleBundle } from './contracts';
+import { ContractBundle, loadVisibleBundle, lockContractWork } from './contracts';
 import { loadCalendar } from './calendar';
 import { addSummaries, applyDetection, DetectionSummary, periodSpans } from './detection';
 import { CompiledCalendar } from '../../scoring/calendar';
@@ -276,6 +276,8 @@ export async function importFile(
   let total = 0;
   try {
     return await ctx.db.sequelize.transaction(async (t) => {
+      // Other evidence work on this contract waits for the import (PostgreSQL; see lockContractWork).
+      await lockContractWork(ctx, t, contractId);
       // The contract's periods and policy as of this transaction (a period signed meanwhile is respected).
       const current = await loadVisibleBundle(ctx, actor, contractId, t);
       const currentPolicy = kind === 'tickets' ? await loadPolicy(ctx, contractId, t) : null;

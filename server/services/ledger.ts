@@ -8,6 +8,7 @@ import { computePenalty } from '../../scoring/penalties';
 import { linePoints } from '../../scoring/scorecard';
 import { DETECTION_REASON_PREFIX } from '../../scoring/detection';
 import { findRule, isRatingItem } from '../../scoring/template';
+import { beijingTime } from '../display';
 import { badRequest, conflict, invalidField, notFound } from '../errors';
 import { instantText, Joi, validate } from '../validate';
 import { Actor, audit, big, Ctx, iso, requireRole } from './context';
@@ -17,13 +18,20 @@ import { parseTrace } from './detection';
 
 const LOCKED: PeriodRow['status'][] = ['signed', 'locked'];
 
-/** The period a write goes into; 409 when it is signed or locked. */
-async function writablePeriod(ctx: Ctx, t: Transaction, contractId: number, number: number): Promise<PeriodRow> {
+/**
+ * The period a write goes into; 409 when it is signed or locked. On PostgreSQL the period row
+ * is locked until the write commits, so signing (which locks every period FOR UPDATE) waits
+ * for it and then finds the new line. Adding a line or rating needs only a SHARE lock: it
+ * neither waits for nor blocks other additions, nor an import or detection of the same
+ * contract (which hold the periods FOR SHARE for their whole run). Withdrawing a ledger line
+ * takes it FOR UPDATE: detection may withdraw the same line, and must not be running.
+ */
+async function writablePeriod(ctx: Ctx, t: Transaction, contractId: number, number: number, lock: 'share' | 'update'): Promise<PeriodRow> {
   const period = (await ctx.db.models.Period.findOne({
     where: { contractId, number },
     raw: true,
     transaction: t,
-    lock: ctx.db.dialect === 'postgres' ? t.LOCK.UPDATE : undefined,
+    lock: ctx.db.dialect === 'postgres' ? (lock === 'share' ? t.LOCK.SHARE : t.LOCK.UPDATE) : undefined,
   })) as unknown as PeriodRow | null;
   if (!period) throw invalidField('period', `考核期 ${number} 不存在`);
   if (LOCKED.includes(period.status)) {
@@ -117,7 +125,7 @@ export async function addLine(ctx: Ctx, actor: Actor, contractId: number, body: 
   const points = linePoints(rule, unitsH);
 
   return ctx.db.sequelize.transaction(async (t) => {
-    await writablePeriod(ctx, t, contractId, input.period);
+    await writablePeriod(ctx, t, contractId, input.period, 'share');
     const row = await ctx.db.models.LedgerLine.create(
       {
         contractId,
@@ -153,13 +161,33 @@ export async function withdrawLine(ctx: Ctx, actor: Actor, contractId: number, l
   return ctx.db.sequelize.transaction(async (t) => {
     const before = (await LedgerLine.findOne({ where: { id: lineId, contractId }, raw: true, transaction: t })) as unknown as LedgerLineRow | null;
     if (!before) throw notFound('扣分记录不存在');
-    await writablePeriod(ctx, t, contractId, before.periodNumber);
-    if (before.status !== 'active') throw conflict('该扣分记录已撤销');
+    await writablePeriod(ctx, t, contractId, before.periodNumber, 'update');
+    if (before.status !== 'active') throw await lineChanged(ctx, t, before.id);
     if (await ctx.db.models.Objection.count({ where: { lineId, status: 'open' }, transaction: t })) {
       throw conflict('服务商对该扣分记录提出了异议，请在异议处理中撤销', [{ path: 'lineId', message: '有未处理的异议' }]);
     }
     return serializeLine(await withdrawLineInTx(ctx, t, actor, before, reason));
   });
+}
+
+/**
+ * The 409 for a write to a line someone else changed first (read again in the caller's
+ * transaction, so it says what happened): withdrawn when, by whom and why, or its new version.
+ */
+async function lineChanged(ctx: Ctx, t: Transaction, lineId: number) {
+  const now = (await ctx.db.models.LedgerLine.findByPk(lineId, { raw: true, transaction: t })) as unknown as LedgerLineRow | null;
+  if (!now) return notFound('扣分记录不存在');
+  if (now.status !== 'active') {
+    const by = now.withdrawnBy ? ((await ctx.db.models.User.findByPk(now.withdrawnBy, { attributes: ['username'], raw: true, transaction: t })) as unknown as { username: string } | null) : null;
+    const who = by?.username ?? (now.withdrawnBy ? `用户 ${now.withdrawnBy}` : '系统');
+    const when = now.withdrawnAt ? `于 ${beijingTime(now.withdrawnAt)} ` : '';
+    return conflict(`该扣分记录已${when}由 ${who} 撤销（原因：${now.withdrawnReason ?? '未填写'}），无需再次撤销`, [
+      { path: 'status', message: '已撤销' },
+      { path: 'withdrawnBy', message: who },
+      { path: 'withdrawnReason', message: now.withdrawnReason ?? '' },
+    ]);
+  }
+  return conflict(`该扣分记录已被他人修改（当前为第 ${now.version} 版），请刷新后重试`, [{ path: 'version', message: `当前为第 ${now.version} 版` }]);
 }
 
 /**
@@ -188,7 +216,7 @@ export async function reduceLineInTx(
     { status: 'withdrawn', withdrawnReason: `异议核减：${reason}`, withdrawnBy: actor.id || null, withdrawnAt: new Date(), version: before.version + 1 },
     { where: { id: before.id, version: before.version, status: 'active' }, transaction: t },
   );
-  if (n !== 1) throw conflict('该扣分记录已被他人修改，请刷新后重试');
+  if (n !== 1) throw await lineChanged(ctx, t, before.id);
   const row = await LedgerLine.create(
     {
       contractId: before.contractId,
@@ -227,7 +255,7 @@ export async function withdrawLineInTx(ctx: Ctx, t: Transaction, actor: Actor, b
     { status: 'withdrawn', withdrawnReason: reason, withdrawnBy: actor.id || null, withdrawnAt: new Date(), version: before.version + 1 },
     { where: { id: before.id, version: before.version, status: 'active' }, transaction: t },
   );
-  if (n !== 1) throw conflict('该扣分记录已被他人修改，请刷新后重试');
+  if (n !== 1) throw await lineChanged(ctx, t, before.id);
   const after = (await LedgerLine.findByPk(before.id, { raw: true, transaction: t })) as unknown as LedgerLineRow;
   await audit(ctx, t, actor, {
     action: 'ledger.withdraw',
@@ -302,7 +330,7 @@ export async function addRating(ctx: Ctx, actor: Actor, contractId: number, body
     throw invalidField('item', `第 ${item.number} 项不是用户评价项（评价项为 ${rated}）`);
   }
   return ctx.db.sequelize.transaction(async (t) => {
-    await writablePeriod(ctx, t, contractId, input.period);
+    await writablePeriod(ctx, t, contractId, input.period, 'share');
     const row = await ctx.db.models.Rating.create(
       {
         contractId,
@@ -330,7 +358,7 @@ export async function withdrawRating(ctx: Ctx, actor: Actor, contractId: number,
   return ctx.db.sequelize.transaction(async (t) => {
     const before = (await Rating.findOne({ where: { id: ratingId, contractId }, raw: true, transaction: t })) as unknown as RatingRow | null;
     if (!before) throw notFound('评价记录不存在');
-    await writablePeriod(ctx, t, contractId, before.periodNumber);
+    await writablePeriod(ctx, t, contractId, before.periodNumber, 'share');
     const [n] = await Rating.update(
       { status: 'withdrawn', withdrawnReason: reason, withdrawnBy: actor.id || null, withdrawnAt: new Date() },
       { where: { id: ratingId, status: 'active' }, transaction: t },

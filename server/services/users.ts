@@ -1,10 +1,11 @@
 // Users, roles and API tokens.
-import { Op } from 'sequelize';
+import { Op, QueryTypes } from 'sequelize';
 import { ROLES, Role, UserRow } from '../../models';
-import { badRequest, conflict, invalidField, notFound, unauthorized } from '../errors';
+import { beijingTime } from '../display';
+import { ApiError, badRequest, conflict, invalidField, notFound, unauthorized } from '../errors';
 import { generatePassword, hashPassword, hashToken, newToken, verifyPassword } from '../passwords';
 import { Joi, validate } from '../validate';
-import { Actor, audit, Ctx, iso, requireRole, SYSTEM } from './context';
+import { Actor, audit, Ctx, iso, now, requireRole, SYSTEM } from './context';
 
 export function serializeUser(u: UserRow) {
   return {
@@ -98,13 +99,105 @@ const tokenSchema = Joi.object({
   password: Joi.string().max(200).required(),
 });
 
-/** The active user with this username and password (the web sign-in and API tokens share it). */
-export async function authenticate(ctx: Ctx, body: unknown): Promise<UserRow> {
+/** How long an account stays locked after LOGIN_MAX_FAILURES consecutive wrong passwords. */
+export const LOCKOUT_MINUTES = 15;
+const BAD_CREDENTIALS = '用户名或密码错误';
+
+/**
+ * A hash of a password nobody has, verified when the username is unknown (or the account is
+ * locked) so that every refused sign-in costs one argon2 verification: the answer's timing
+ * does not tell an unknown username from a wrong password. One per memory cost.
+ */
+const dummyHashes = new Map<number, Promise<string>>();
+function dummyHash(memoryKiB: number): Promise<string> {
+  let h = dummyHashes.get(memoryKiB);
+  if (!h) {
+    h = hashPassword(generatePassword(), memoryKiB);
+    dummyHashes.set(memoryKiB, h);
+    h.catch(() => dummyHashes.delete(memoryKiB));
+  }
+  return h;
+}
+
+/** The account's lock end, or null when it is not locked now. */
+function lockedUntil(user: Pick<UserRow, 'lockedUntil'>, at: Date): Date | null {
+  if (!user.lockedUntil) return null;
+  const until = new Date(user.lockedUntil);
+  return until.getTime() > at.getTime() ? until : null;
+}
+
+function accountLocked(until: Date): ApiError {
+  return new ApiError(423, 'account_locked', `该账户因连续多次密码错误已被锁定，请于 ${beijingTime(until)}（北京时间）后再试，或联系管理员重置密码`);
+}
+
+/**
+ * Counts a wrong password of an existing account: failed_logins + 1 in one statement (so
+ * concurrent attempts on several instances all count) and, the attempt that reaches the
+ * limit, locks the account for LOCKOUT_MINUTES and audits it. A lock that has run out starts
+ * the count again. Unknown usernames (userId null) run the same statements on no row, so
+ * both cost the same.
+ */
+async function recordFailure(ctx: Ctx, user: UserRow | null, from: LoginSource): Promise<void> {
+  const at = now(ctx);
+  const limit = Math.max(1, ctx.config.loginMaxFailures);
+  const until = new Date(at.getTime() + LOCKOUT_MINUTES * 60_000);
+  const id = user?.id ?? -1;
+  const q = ctx.db.sequelize;
+  await q.transaction(async (t) => {
+    // a lock that has run out: counting starts again
+    await q.query('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = :id AND locked_until IS NOT NULL AND locked_until <= :at', {
+      replacements: { id, at }, transaction: t,
+    });
+    await q.query('UPDATE users SET failed_logins = failed_logins + 1 WHERE id = :id AND locked_until IS NULL', {
+      replacements: { id }, transaction: t,
+    });
+    // only the attempt that reaches the limit sets the lock (the others find it set)
+    const changed = await q.query('UPDATE users SET locked_until = :until WHERE id = :id AND locked_until IS NULL AND failed_logins >= :limit', {
+      replacements: { id, until, limit }, transaction: t, type: QueryTypes.BULKUPDATE,
+    });
+    if (!user || Number(changed) !== 1) return;
+    await audit(ctx, t, SYSTEM, {
+      action: 'user.lock', entity: 'user', entityId: user.id,
+      after: { username: user.username, failedLogins: limit, lockedUntil: until.toISOString(), ...(from.ip ? { ip: from.ip } : {}) },
+    });
+  });
+}
+
+export interface LoginSource {
+  /** the client's address, recorded with a lock */
+  ip?: string;
+}
+
+/**
+ * The active user with this username and password (the web sign-in and API tokens share it).
+ * Wrong passwords are counted per account: after LOGIN_MAX_FAILURES in a row the account is
+ * locked for LOCKOUT_MINUTES (423 `account_locked`, even with the right password). Unknown
+ * usernames, wrong passwords and deactivated accounts all answer 401 用户名或密码错误 after
+ * one argon2 verification; only an existing account that is locked hears that it is.
+ */
+export async function authenticate(ctx: Ctx, body: unknown, from: LoginSource = {}): Promise<UserRow> {
   const { username, password } = validate<{ username: string; password: string }>(tokenSchema, body);
   const row = await ctx.db.models.User.findOne({ where: { username } });
   const user = row?.get({ plain: true }) as UserRow | undefined;
-  const ok = user && user.active && (await verifyPassword(user.passwordHash, password));
-  if (!user || !ok) throw unauthorized('用户名或密码错误');
+  const locked = user ? lockedUntil(user, now(ctx)) : null;
+  // one argon2 verification whatever the case: a locked account's or an unknown username's
+  // against a hash nobody's password matches (and a locked account's password is never tried)
+  const ok = await verifyPassword(user && !locked ? user.passwordHash : await dummyHash(ctx.config.argon2MemoryKiB), password);
+  if (locked) throw accountLocked(locked);
+  if (!user || !ok) {
+    // unknown usernames run the same statements on no row
+    await recordFailure(ctx, user ?? null, from);
+    // this attempt may have been the one that locked the account (or a concurrent one did)
+    const after = (await ctx.db.models.User.findByPk(user?.id ?? -1, { attributes: ['lockedUntil'], raw: true })) as unknown as Pick<UserRow, 'lockedUntil'> | null;
+    const nowLocked = after ? lockedUntil(after, now(ctx)) : null;
+    if (nowLocked) throw accountLocked(nowLocked);
+    throw unauthorized(BAD_CREDENTIALS);
+  }
+  if (!user.active) throw unauthorized(BAD_CREDENTIALS);
+  if (Number(user.failedLogins ?? 0) !== 0 || user.lockedUntil) {
+    // a successful sign-in ends the run of failures
+    await ctx.db.sequelize.query('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = :id', { replacements: { id: user.id } });
+  }
   return user;
 }
 
@@ -171,13 +264,19 @@ export async function updateUser(ctx: Ctx, actor: Actor, userId: number, body: u
     values.passwordHash = await hashPassword(input.password, ctx.config.argon2MemoryKiB);
     values.sessionEpoch = Number(before.sessionEpoch ?? 0) + 1; // signed-in sessions end
   }
+  // a password reset or (re-)activation by an admin also unlocks a locked account
+  const unlock = (!!input.password || input.active === true) && (Number(before.failedLogins ?? 0) !== 0 || !!before.lockedUntil);
+  if (unlock) {
+    values.failedLogins = 0;
+    values.lockedUntil = null;
+  }
   return ctx.db.sequelize.transaction(async (t) => {
     await User.update(values, { where: { id: userId }, transaction: t });
     if (input.active === false || input.password) await ctx.db.models.ApiToken.destroy({ where: { userId }, transaction: t });
     const after = (await User.findByPk(userId, { raw: true, transaction: t })) as unknown as UserRow;
     await audit(ctx, t, actor, {
       action: 'user.update', entity: 'user', entityId: userId,
-      before: serializeUser(before), after: { ...serializeUser(after), passwordChanged: !!input.password },
+      before: serializeUser(before), after: { ...serializeUser(after), passwordChanged: !!input.password, ...(unlock ? { unlocked: true } : {}) },
     });
     return serializeUser(after);
   });

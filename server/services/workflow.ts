@@ -10,7 +10,7 @@ import { formatPoints } from '../../scoring/decimal';
 import { ApiError, conflict, invalidField, notFound } from '../errors';
 import { dateText, decimalText, Joi, validate } from '../validate';
 import { Actor, audit, Ctx, iso, now, requireRole } from './context';
-import { ContractBundle, loadBundle, loadVisibleBundle, serializeContract, serializePeriod } from './contracts';
+import { ContractBundle, loadBundle, loadVisibleBundle, lockContractWork, serializeContract, serializePeriod } from './contracts';
 import { contractCalendar } from './calendar';
 import { ALL_SOURCES, detect } from './evidence';
 import { formatUnits, reduceLineInTx, serializeLine, withdrawLineInTx } from './ledger';
@@ -23,9 +23,13 @@ function findPeriod(bundle: ContractBundle, n: number): PeriodRow {
   return period;
 }
 
-/** Periods of the contract, locked for update in number order on PostgreSQL (the order every writer uses). */
+/**
+ * Periods of the contract, locked for update in number order on PostgreSQL (the order every
+ * writer uses), after the contract's evidence lock (these transactions run detection).
+ */
 async function lockPeriods(ctx: Ctx, t: Transaction, contractId: number): Promise<void> {
   if (ctx.db.dialect === 'postgres') {
+    await lockContractWork(ctx, t, contractId);
     await ctx.db.models.Period.findAll({ where: { contractId }, order: [['number', 'ASC']], lock: t.LOCK.UPDATE, transaction: t });
   }
 }

@@ -230,12 +230,18 @@ export function mountWeb(app: Express, ctx: Ctx, options: WebOptions = {}): { cl
     const next = safeNext(req.body.next);
     let user;
     try {
-      user = await users.authenticate(ctx, { username: str(req.body.username) ?? '', password: typeof req.body.password === 'string' ? req.body.password : '' });
+      user = await users.authenticate(
+        ctx,
+        { username: str(req.body.username) ?? '', password: typeof req.body.password === 'string' ? req.body.password : '' },
+        { ip: req.ip },
+      );
     } catch (e) {
-      const errors = formErrors(e) ?? (e instanceof ApiError && e.status === 401 ? { message: e.message, fields: {} } : null);
+      // a wrong password or unknown user (401), or an account locked after repeated failures (423)
+      const refused = e instanceof ApiError && (e.status === 401 || e.code === 'account_locked');
+      const errors = formErrors(e) ?? (refused ? { message: e.message, fields: {} } : null);
       if (!errors) throw e;
       // a failed attempt must count for the limiter: answer with an error status
-      return render(res, 'login', { title: '登录', next, values: { username: str(req.body.username) }, errors }, 401);
+      return render(res, 'login', { title: '登录', next, values: { username: str(req.body.username) }, errors }, e instanceof ApiError && e.status === 423 ? 423 : 401);
     }
     // a new session id at sign-in (no fixation); the CSRF token is renewed with it
     await new Promise<void>((ok, ko) => req.session.regenerate((err) => (err ? ko(err) : ok())));

@@ -3,6 +3,7 @@
 // goes through a service that checks the role again.
 import { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import multer from 'multer';
+import type { Transaction } from 'sequelize';
 import { ApiError, ErrorDetail } from '../../errors';
 import { Ctx, requireRole } from '../../services/context';
 import { verifyAuditChain } from '../../services/auditchain';
@@ -250,13 +251,24 @@ export function registerAdminPages(r: Router, ctx: Ctx): void {
       next(new ApiError(e.code === 'LIMIT_FILE_SIZE' ? 413 : 400, 'invalid_upload', e.code === 'LIMIT_FILE_SIZE' ? 'CSV 文件过大（最大 1 MB）' : '上传内容无效'));
     });
   };
-  /** Re-runs detection on every contract after a calendar change, and says how it went. */
-  async function redetect(req: Request, what: string) {
-    const d = await evidence.detectEveryContract(ctx, actor(req));
-    flash(req, `${what}；已按新日历重新检测 ${d.contracts} 份合同`);
-    if (d.failed.length) {
-      flash(req, `以下合同重新检测失败：${d.failed.map((f) => `合同 ${f.contractId}（${f.message}）`).join('；')}`, 'error');
-    }
+  /**
+   * A calendar write together with the re-detection of every contract, in one transaction
+   * (evidence.withRedetection); `said` flashes how it went once the write has been made.
+   */
+  function redetecting(req: Request) {
+    let d: evidence.Redetection | null = null;
+    return {
+      run: async (write: (t: Transaction) => Promise<void>) => {
+        d = await evidence.withRedetection(ctx, actor(req), write);
+      },
+      said(what: string) {
+        if (!d) return;
+        flash(req, `${what}；已按新日历重新检测 ${d.contracts} 份合同`);
+        if (d.failed.length) {
+          flash(req, `以下合同重新检测失败：${d.failed.map((f) => `合同 ${f.contractId}（${f.message}）`).join('；')}`, 'error');
+        }
+      },
+    };
   }
 
   async function calendarPage(req: Request, res: Response, extra: Record<string, unknown> = {}) {
@@ -274,8 +286,9 @@ export function registerAdminPages(r: Router, ctx: Ctx): void {
       return calendarPage(req, res, { values, errors: { message, fields: { csv: message } } });
     }
     try {
-      const y = await calendar.importYear(ctx, actor(req), year, { source: str(body.source) ?? '管理员导入', days: calendar.parseCalendarCsv(text) });
-      await redetect(req, `已导入 ${y.year} 年工作日历（${y.days.length} 个节假日与调休日）`);
+      const re = redetecting(req);
+      const y = await calendar.importYear(ctx, actor(req), year, { source: str(body.source) ?? '管理员导入', days: calendar.parseCalendarCsv(text) }, re.run);
+      re.said(`已导入 ${y.year} 年工作日历（${y.days.length} 个节假日与调休日）`);
       res.redirect(303, `/admin/calendar/${y.year}`);
     } catch (e) {
       const errors = formErrors(e);
@@ -302,8 +315,9 @@ export function registerAdminPages(r: Router, ctx: Ctx): void {
   r.post('/admin/calendar/days', page(async (req, res) => {
     const date = str(req.body.date) ?? '';
     const back = /^\d{4}-/.test(date) ? Number(date.slice(0, 4)) : 0;
+    const re = redetecting(req);
     try {
-      await calendar.setDay(ctx, actor(req), date, { kind: str(req.body.kind), name: str(req.body.name) ?? null });
+      await calendar.setDay(ctx, actor(req), date, { kind: str(req.body.kind), name: str(req.body.name) ?? null }, re.run);
     } catch (e) {
       // a date of a year with no calendar (404) belongs next to the date field too
       const errors = formErrors(e) ?? (e instanceof ApiError && e.status === 404 ? { message: e.message, fields: { date: e.message } } : null);
@@ -314,7 +328,7 @@ export function registerAdminPages(r: Router, ctx: Ctx): void {
       if (!shown) return calendarPage(req, res, { values: {}, errors });
       return yearPage(req, res, shown, { values: req.body, errors });
     }
-    await redetect(req, `${date} 已保存`);
+    re.said(`${date} 已保存`);
     res.redirect(303, `/admin/calendar/${back}#day-${date}`);
   }));
 

@@ -26,7 +26,7 @@ export function registerContractPages(r: Router, ctx: Ctx): void {
     fs.mkdirSync(tmpDir, { recursive: true });
     uploader.single('file')(req, res, (err?: unknown) => {
       res.on('finish', () => {
-        if (req.file) fs.rm(req.file.path, { force: true }, () => undefined);
+        if (req.file?.path) fs.rm(req.file.path, { force: true }, () => undefined);
       });
       if (err) {
         const e = err as { code?: string };

@@ -207,7 +207,7 @@ export function registerImportPages(r: Router, ctx: Ctx): void {
         fs.mkdirSync(pendingDir, { recursive: true });
         uploader.single('file')(req, res, (err?: unknown) => {
           if (err) {
-            if (req.file) fs.rm(req.file.path, { force: true }, () => undefined);
+            if (req.file?.path) fs.rm(req.file.path, { force: true }, () => undefined);
             const e = err as { code?: string };
             const tooBig = e.code === 'LIMIT_FILE_SIZE';
             return next(new ApiError(tooBig ? 413 : 400, 'invalid_upload', tooBig ? `文件超过 ${ctx.config.uploadMaxMb} MB` : '上传内容无效', [

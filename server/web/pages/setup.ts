@@ -480,9 +480,54 @@ export function registerSetupPages(r: Router, ctx: Ctx): void {
         flash(req, out.changed.length ? savedWith('合同条款已保存', out) : '没有需要保存的修改');
         return `/contracts/${id}/edit`;
       },
-      rerender: async (errors) => editPage(req, res, { form: 'terms', values: req.body, errors: termsErrors(errors, rowIndex) }),
+      rerender: async (errors) => {
+        const merged = await afterOtherEdits(req, id, termsErrors(errors, rowIndex));
+        await editPage(req, res, { form: 'terms', values: merged?.values ?? req.body, errors: merged?.errors ?? termsErrors(errors, rowIndex) });
+      },
     });
   }));
+
+  /**
+   * The terms form posted from an old version (someone saved in between): the form comes back
+   * with the current version and the current values, except the fields this user changed,
+   * which keep their input; a field both changed says what it is now. Saving again then
+   * applies this user's changes on top of the other edit. Null when the version is current.
+   */
+  async function afterOtherEdits(req: Request, id: number, errors: FormErrors): Promise<{ values: Record<string, unknown>; errors: FormErrors } | null> {
+    const posted = Number(str(req.body.version));
+    if (!Number.isInteger(posted) || posted < 0) return null;
+    const since = await contracts.editsSince(ctx, actor(req), id, posted);
+    if (since.current.version === posted) return null;
+    const current = termsValues(since.current);
+    const base = since.base ? termsValues(since.base) : null;
+    const norm = (v: unknown) => {
+      const t = v === undefined || v === null ? '' : String(Array.isArray(v) ? v[0] : v).replace(/\r\n/g, '\n').trim();
+      return /^-?\d+(\.\d+)?$/.test(t) ? String(Number(t)) : t;
+    };
+    const b = req.body as Record<string, unknown>;
+    const rowsPosted = Object.keys(b).some((k) => k.startsWith('installments['));
+    const values: Record<string, unknown> = { ...current };
+    const fields = { ...errors.fields };
+    const keys = new Set([...Object.keys(current), ...Object.keys(b)]);
+    for (const k of keys) {
+      if (k === '_csrf' || k === 'version') continue;
+      // an unticked checkbox is not posted: absent means unticked when its rows were posted
+      const isBox = /^installments\[\d+\]\.deductible$/.test(k);
+      if (!(k in b) && !(isBox && rowsPosted)) continue; // not in the form (a locked field): as it is now
+      const mine = isBox ? (checkbox(b[k]) ? '1' : '') : b[k];
+      // without the old version's values every posted field counts as this user's input
+      const changedByMe = !base || norm(mine) !== norm(base[k]);
+      if (!changedByMe) continue;
+      values[k] = mine;
+      const theirs = base ? norm(current[k]) !== norm(base[k]) : norm(current[k]) !== norm(mine);
+      if (theirs && norm(current[k]) !== norm(mine) && !fields[k]) {
+        const now = current[k] === undefined || current[k] === '' ? '（空）' : String(current[k]);
+        fields[k] = `${since.by.length ? since.by.join('、') : '他人'}已改为「${now}」；再次保存将以您填写的内容为准`;
+      }
+    }
+    values.version = since.current.version;
+    return { values, errors: { message: errors.message, fields } };
+  }
 
   r.post('/contracts/:id/penalty-clauses', page(async (req, res) => {
     const id = intParam(req, 'id');

@@ -80,10 +80,10 @@ export function registerSubmissionPages(r: Router, ctx: Ctx): void {
       fs.mkdirSync(tmpDir, { recursive: true });
       uploader.single('file')(req, res, (err?: unknown) => {
         res.on('finish', () => {
-          if (req.file) fs.rm(req.file.path, { force: true }, () => undefined);
+          if (req.file?.path) fs.rm(req.file.path, { force: true }, () => undefined);
         });
         if (err) {
-          if (req.file) fs.rm(req.file.path, { force: true }, () => undefined);
+          if (req.file?.path) fs.rm(req.file.path, { force: true }, () => undefined);
           const e = err as { code?: string };
           return next(new ApiError(e.code === 'LIMIT_FILE_SIZE' ? 413 : 400, 'invalid_upload', e.code === 'LIMIT_FILE_SIZE' ? '附件过大' : '上传内容无效'));
         }
