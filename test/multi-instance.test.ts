@@ -362,10 +362,9 @@ async function ensureCalendar(base: string, adminToken: string) {
 
 (DB_URL ? describe : describe.skip)('two app instances started at the same moment on an empty PostgreSQL database', function () {
   this.timeout(120000);
-  // Pending: the migrations are serialised (db.ts migrate(): an advisory lock), but the first
-  // start's admin bootstrap (services/users.ts bootstrapAdmin: count users, then create) still
-  // races: about one start in six, the second instance stops with "用户名 admin 已存在".
-  it.skip('both come up, one migrates and creates the admin, the other finds them', async () => {
+  // the migrations are serialised (an advisory lock) and the admin bootstrap takes a
+  // duplicate made by the other instance as done
+  it('both come up, one migrates and creates the admin, the other finds them', async () => {
     await resetPostgres(DB_URL!);
     const env = clusterEnv(DB_URL!, { ADMIN_PASSWORD: 'multi-admin-password' });
     const started = await Promise.allSettled([startInstance('A', env), startInstance('B', env)]);

@@ -81,12 +81,19 @@ export async function bootstrapAdmin(ctx: Ctx): Promise<{ username: string; gene
   const count = await ctx.db.models.User.count();
   if (count > 0) return null;
   const password = ctx.config.adminPassword ?? generatePassword();
-  await createUser(ctx, SYSTEM, {
-    username: ctx.config.adminUsername,
-    password: password.length >= 10 ? password : badPassword(),
-    role: 'admin',
-    displayName: '系统管理员',
-  });
+  try {
+    await createUser(ctx, SYSTEM, {
+      username: ctx.config.adminUsername,
+      password: password.length >= 10 ? password : badPassword(),
+      role: 'admin',
+      displayName: '系统管理员',
+    });
+  } catch (e) {
+    // another instance starting at the same moment on the same empty database created it first
+    const duplicate = (e instanceof ApiError && e.status === 409) || (e as { name?: string })?.name === 'SequelizeUniqueConstraintError';
+    if (duplicate && (await ctx.db.models.User.count()) > 0) return null;
+    throw e;
+  }
   return { username: ctx.config.adminUsername, generatedPassword: ctx.config.adminPassword ? null : password };
 }
 
