@@ -316,6 +316,12 @@ export const openApiDocument = {
           '200': { description: 'Token issued.', content: json(ref('TokenResponse')) },
           '400': resp('BadRequest'),
           '401': resp('Unauthorized'),
+          '423': {
+            description:
+              'The account is locked for 15 minutes after LOGIN_MAX_FAILURES wrong passwords in a row (code `account_locked`; the message ' +
+              'gives the time it unlocks, Beijing time), even with the right password. Unknown usernames always get 401.',
+            content: json(ref('Error')),
+          },
           '413': resp('PayloadTooLarge'),
           '500': resp('InternalError'),
         },
@@ -1248,14 +1254,14 @@ export const openApiDocument = {
         operationId: 'uploadFile',
         summary: 'Upload an attachment (附件) to the contract, for objections and submissions',
         description: [
-          'Roles: any role that can see the contract — admin, manager, finance; vendor only for its own vendor\'s contracts (others 404,',
-          'checked before the upload is received). No role check. `multipart/form-data` with the file in field `file` (one file, at most',
+          'Roles: admin, manager; vendor only for its own vendor\'s contracts (others 404, checked before the upload is received).',
+          'Finance is refused (403): attachments belong to objections and evidence. `multipart/form-data` with the file in field `file` (one file, at most',
           'UPLOAD_MAX_MB, default 200 MB, else 413; another field name or more than one file: 400 `invalid_upload`). 400 with path `file`',
           'when there is no file, the name does not end in .pdf, .png, .jpg/.jpeg, .gif, .webp, .txt, .csv, .xls/.xlsx, .doc/.docx, .zip,',
           '.eml or .msg, or the file is empty. Stored once per content (SHA-256); the name is cut to its last 200 characters without',
           'directories. Use the answered `id` in `attachments` of an objection or submission. Audited as `file.upload`.',
         ].join(' '),
-        'x-roles': ROLE_ENUM,
+        'x-roles': ['admin', 'manager', 'vendor'],
         requestBody: {
           required: true,
           content: {

@@ -249,11 +249,6 @@ const ROUTES: Record<string, Route> = {
     call: (f, who) => ({ params: { id: f.notification[who === 'none' || who === 'otherVendor' ? 'vendor' : who] } }),
   },
   'POST /contracts/{id}/files': {
-    actualRoles: {
-      roles: ['admin', 'manager', 'vendor'],
-      why: 'inbox.saveFile refuses finance (attachments belong to objections and evidence; finance\'s only write is the payment status), ' +
-        'but x-roles lists all four roles and the description says "No role check"',
-    },
     scoped: true,
     call: (f) => ({ params: { id: f.c1 }, files: [{ field: 'file', content: pdf, name: '矩阵附件.pdf' }] }) },
   'GET /files/{id}': { scoped: true, call: (f) => ({ params: { id: f.file1 } }) },
